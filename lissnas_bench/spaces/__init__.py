@@ -1,0 +1,36 @@
+"""Search spaces.  A new space is one file plus one entry in ``_REGISTRY``."""
+
+from __future__ import annotations
+
+import importlib
+from functools import lru_cache
+
+from ..errors import UnknownSpace
+from ._base import ARCH_DTYPE, Space, SubsetSpace, as_rng
+
+# name -> "module:Class"; imported lazily so a space with optional dependencies costs nothing until used.
+_REGISTRY: dict[str, str] = {
+    "nb201": "lissnas_bench.spaces.nb201:NB201Space",
+    "nasbench-macro": "lissnas_bench.spaces.macro:MacroSpace",
+    "nasbench-graph": "lissnas_bench.spaces.graph:GraphSpace",
+}
+
+
+def available_spaces() -> list[str]:
+    return sorted(_REGISTRY)
+
+
+@lru_cache(maxsize=None)
+def get_space(name: str) -> Space:
+    """The search space called ``name`` (see ``available_spaces()``).
+
+    >>> get_space("nb201").size
+    15625
+    """
+    if name not in _REGISTRY:
+        raise UnknownSpace(name, available_spaces())
+    module, cls = _REGISTRY[name].split(":")
+    return getattr(importlib.import_module(module), cls)()
+
+
+__all__ = ["ARCH_DTYPE", "Space", "SubsetSpace", "as_rng", "available_spaces", "get_space"]
