@@ -13,11 +13,17 @@ from .errors import (
     UnknownArchitecture,
     UnknownName,
 )
-from .spaces import get_space
+from .benchmarks import Benchmark, Oracle, available_benchmarks, load_benchmark
+from .spaces import available_spaces, get_space
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Benchmark",
+    "Oracle",
+    "available_benchmarks",
+    "available_spaces",
+    "load_benchmark",
     "BudgetExhausted",
     "ChecksumMismatch",
     "DataFileError",

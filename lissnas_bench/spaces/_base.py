@@ -79,10 +79,22 @@ class Space(ABC):
             )
         if a.size and not np.issubdtype(a.dtype, np.integer):
             raise InvalidArchitecture(f"{self.name}: architectures must be integer arrays, got {a.dtype}")
+        if a.size and a.dtype != ARCH_DTYPE:
+            # the cast below would wrap e.g. 259 to 3 and turn an invalid value into a valid one
+            info = np.iinfo(ARCH_DTYPE)
+            lo, hi = a.min(), a.max()
+            if lo < info.min or hi > info.max:
+                bad = int(lo if lo < info.min else hi)
+                raise InvalidArchitecture(
+                    f"{self.name}: value {bad} is out of range; choices per position are {self.n_choices.tolist()}"
+                )
         return a.astype(ARCH_DTYPE, copy=False)
 
     def in_range(self, archs: np.ndarray) -> np.ndarray:
         a = np.asarray(archs)
+        if a.dtype == ARCH_DTYPE and a.ndim == 2:
+            # one unsigned compare covers both bounds: negative int8 values become >= 128 as uint8
+            return (a.view(np.uint8) < self.n_choices.astype(np.uint8)).all(axis=1)
         return np.all((a >= 0) & (a < self.n_choices), axis=1)
 
     def is_valid(self, archs) -> np.ndarray:
@@ -140,8 +152,11 @@ class Space(ABC):
 
     def index(self, archs) -> np.ndarray:
         """Bijective int64 index in ``[0, size)`` of canonical architectures (mixed radix here)."""
-        a = self.as_archs(archs)
-        return a.astype(np.int64) @ self._radix
+        a = self.validate(archs)
+        k = np.zeros(len(a), dtype=np.int64)
+        for p, r in enumerate(self._radix.tolist()):  # per column: faster than an integer matmul
+            k += a[:, p].astype(np.int64) * r
+        return k
 
     def from_index(self, idx) -> np.ndarray:
         idx = np.asarray(idx, dtype=np.int64).reshape(-1)
@@ -180,7 +195,7 @@ class Space(ABC):
         radius = int(radius)
         if radius < 1:
             raise InvalidConfig(f"radius must be >= 1, got {radius}")
-        a = self.as_archs(archs)
+        a = self.validate(archs)  # out-of-range rows would otherwise wrap round into valid neighbours
         pats = self._shift_patterns(min(radius, self.diameter))
         nb = (a[:, None, :].astype(np.int16) + pats[None]) % self.n_choices.astype(np.int16)
         src = np.repeat(np.arange(len(a)), len(pats))
@@ -231,7 +246,7 @@ class Space(ABC):
             from ..errors import UnknownName
 
             raise UnknownName("string format", fmt, self.string_formats)
-        return [self._format(r, fmt) for r in self.as_archs(archs)]
+        return [self._format(r, fmt) for r in self.validate(archs)]
 
     def __repr__(self) -> str:
         return f"<Space {self.name}: {self.positions} positions, {self.size} architectures>"

@@ -1,0 +1,171 @@
+"""The columnar benchmark: one row per architecture, one float column per (dataset, metric)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..errors import InvalidConfig, UnknownArchitecture, UnknownDataset, UnknownMetric
+from ..spaces import Space, SubsetSpace, get_space
+
+# Dense key->row lookup for spaces up to this size (an int32 array; 50M keys = 200 MB is the cap).
+_DENSE_LOOKUP_MAX = 20_000_000
+
+
+@dataclass
+class Benchmark:
+    """A NAS benchmark as flat columns.
+
+    ``archs`` holds the canonical encodings (rows sorted by ``space.index``); ``columns`` maps
+    ``(dataset, metric)`` to a float64 array aligned with the rows (NaN = not measured).
+
+    >>> import lissnas_bench as lb
+    >>> bench = lb.load_benchmark("analognas")
+    >>> a = bench.space.from_strings(["|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|"])
+    >>> round(float(bench.query(a)[0]), 4)
+    93.2424
+    """
+
+    id: str
+    space: Space
+    archs: np.ndarray
+    columns: dict[tuple[str, str], np.ndarray]
+    source: str = ""
+    description: str = ""
+    default_dataset: str | None = None
+    default_metrics: dict[str, str] = field(default_factory=dict)
+    #: per dataset, the metric holding simulated training seconds (charged by the Oracle)
+    cost_metrics: dict[str, str] = field(default_factory=dict)
+    data_hash: str = ""
+    #: what the converter had to drop or could not read, for the user's information
+    notes: list[str] = field(default_factory=list)
+
+    def __post_init__(self):
+        if isinstance(self.space, str):
+            self.space = get_space(self.space)
+        self.archs = self.space.as_archs(self.archs)
+        self.keys = np.asarray(self.space.index(self.archs), dtype=np.int64)
+        order = np.argsort(self.keys, kind="stable")
+        if not np.all(order == np.arange(len(order))):
+            self.archs, self.keys = self.archs[order], self.keys[order]
+            self.columns = {k: np.asarray(v, np.float64)[order] for k, v in self.columns.items()}
+        else:
+            self.columns = {k: np.asarray(v, np.float64) for k, v in self.columns.items()}
+        dup = np.flatnonzero(np.diff(self.keys) == 0)
+        if dup.size:
+            raise InvalidConfig(
+                f"benchmark {self.id!r}: duplicate architecture {self.space.to_strings(self.archs[dup[:1]])[0]}"
+            )
+        for k, v in self.columns.items():
+            if v.shape != (len(self.archs),):
+                raise InvalidConfig(f"column {k} has shape {v.shape}, expected ({len(self.archs)},)")
+        if self.default_dataset is None and self.columns:
+            self.default_dataset = next(iter(self.columns))[0]
+        self._lookup = None
+        self._domains: dict = {}
+
+    # ------------------------------------------------------------------ names
+    @property
+    def datasets(self) -> list[str]:
+        return list(dict.fromkeys(d for d, _ in self.columns))
+
+    def metrics(self, dataset: str | None = None) -> list[str]:
+        dataset = self.resolve_dataset(dataset)
+        return [m for d, m in self.columns if d == dataset]
+
+    def resolve_dataset(self, dataset: str | None) -> str:
+        if dataset is None:
+            return self.default_dataset
+        if dataset not in self.datasets:
+            raise UnknownDataset(dataset, self.datasets)
+        return dataset
+
+    def resolve(self, dataset: str | None = None, metric: str | None = None) -> tuple[str, str]:
+        """Fill in defaults and check ``(dataset, metric)``; raises with the accepted names."""
+        dataset = self.resolve_dataset(dataset)
+        names = self.metrics(dataset)
+        if metric is None:
+            metric = self.default_metrics.get(dataset, names[0])
+        if metric not in names:
+            raise UnknownMetric(metric, names)
+        return dataset, metric
+
+    def __len__(self) -> int:
+        return len(self.archs)
+
+    # ------------------------------------------------------------------ lookups
+    def _row_lookup(self):
+        if self._lookup is None:
+            if self.space.finite and self.space.size <= _DENSE_LOOKUP_MAX:
+                dense = np.full(self.space.size, -1, dtype=np.int32)
+                dense[self.keys] = np.arange(len(self.keys), dtype=np.int32)
+                self._lookup = dense
+            else:
+                self._lookup = False  # use searchsorted on the sorted keys
+        return self._lookup
+
+    def rows(self, archs, *, missing: str = "raise") -> np.ndarray:
+        """Row of each architecture (canonicalised first).  ``missing='mask'`` returns -1 instead of raising."""
+        a = self.space.validate(archs)
+        k = self.space.index(a)
+        lut = self._row_lookup()
+        if lut is not False:
+            r = lut[k]
+        else:
+            pos = np.searchsorted(self.keys, k).clip(0, max(len(self.keys) - 1, 0))
+            r = np.where(self.keys[pos] == k, pos, -1) if len(self.keys) else np.full(len(k), -1)
+        if missing == "raise" and (r < 0).any():
+            bad = int(np.flatnonzero(r < 0)[0])
+            raise UnknownArchitecture(
+                f"benchmark {self.id!r} has no row for {self.space.to_strings(a[bad : bad + 1])[0]} "
+                f"({len(self)} architectures are tabulated)"
+            )
+        return r.astype(np.int64)
+
+    def column(self, dataset: str | None = None, metric: str | None = None) -> np.ndarray:
+        """The whole column for (dataset, metric), aligned with ``archs`` (read-only view)."""
+        col = self.columns[self.resolve(dataset, metric)].view()
+        col.flags.writeable = False
+        return col
+
+    def query(self, archs, dataset: str | None = None, metric: str | None = None) -> np.ndarray:
+        """Metric values of ``archs`` (an array gather). NaN where the source has no measurement."""
+        col = self.columns[self.resolve(dataset, metric)]
+        return col[self.rows(archs)]
+
+    def domain(self, dataset: str | None = None, metric: str | None = None) -> Space:
+        """The space of architectures that have a value for (dataset, metric).
+
+        The full space when the table covers all of it; otherwise a ``SubsetSpace`` of the measured rows.
+        """
+        key = self.resolve(dataset, metric)
+        if key not in self._domains:
+            ok = np.isfinite(self.columns[key])
+            if ok.all() and len(self) == self.space.size:
+                self._domains[key] = self.space
+            else:
+                self._domains[key] = SubsetSpace(self.space, self.archs[ok])
+        return self._domains[key]
+
+    def info(self) -> dict:
+        return {
+            "id": self.id,
+            "space": self.space.name,
+            "architectures": len(self),
+            "datasets": self.datasets,
+            "metrics": {d: self.metrics(d) for d in self.datasets},
+            "default_dataset": self.default_dataset,
+            "default_metrics": {d: self.resolve(d)[1] for d in self.datasets},
+            "source": self.source,
+            "data_hash": self.data_hash,
+        }
+
+    def __repr__(self) -> str:
+        return f"<Benchmark {self.id}: {self.space.name}, {len(self)} architectures, datasets {self.datasets}>"
+
+
+def columns_from_mapping(mapping: Mapping[str, Mapping[str, np.ndarray]]) -> dict[tuple[str, str], np.ndarray]:
+    """``{dataset: {metric: array}}`` -> ``{(dataset, metric): array}``."""
+    return {(d, m): np.asarray(v, np.float64) for d, ms in mapping.items() for m, v in ms.items()}

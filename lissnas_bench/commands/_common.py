@@ -1,0 +1,43 @@
+"""Options and helpers shared by every command that takes a benchmark."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from ..errors import InvalidConfig
+
+TableOpt = Annotated[
+    Optional[Path], typer.Option("--table", help="Use a CSV/Parquet/JSON table as the benchmark.", show_default=False)
+]
+SpaceOpt = Annotated[Optional[str], typer.Option("--space", help="Search space of --table (nb201, nasbench-macro, ...).")]
+ArchColOpt = Annotated[Optional[str], typer.Option("--arch-column", help="Architecture column of --table.")]
+CostColOpt = Annotated[
+    Optional[str], typer.Option("--cost-column", help="Column of --table with training seconds (charged as cost).")
+]
+DatasetOpt = Annotated[Optional[str], typer.Option("--dataset", "-d", help="Dataset (default: the benchmark's).")]
+MetricOpt = Annotated[Optional[str], typer.Option("--metric", "-m", help="Metric (default: the benchmark's).")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]
+
+
+def open_benchmark(bench: str | None, table: Path | None, space: str | None, arch_column: str | None,
+                   cost_column: str | None = None):
+    """The benchmark named by a positional id/path or by ``--table``."""
+    from ..benchmarks import load_benchmark
+
+    if table is not None and bench is not None:
+        raise InvalidConfig(f"give either a benchmark id ({bench!r}) or --table {table}, not both")
+    target = table if table is not None else bench
+    if target is None:
+        raise InvalidConfig("name a benchmark (see `lissnas-bench benchmarks`) or pass --table PATH --space S --arch-column C")
+    return load_benchmark(target, space=space, arch_column=arch_column, cost_column=cost_column)
+
+
+def print_json(obj) -> None:
+    from .._io import _json_default
+
+    sys.stdout.write(json.dumps(obj, indent=2, default=_json_default, allow_nan=False if False else True) + "\n")

@@ -1,0 +1,90 @@
+"""``benchmarks``, ``spaces`` and ``query``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from ._common import ArchColOpt, CostColOpt, DatasetOpt, JsonOpt, MetricOpt, SpaceOpt, TableOpt, open_benchmark, print_json
+
+
+def register(app: typer.Typer) -> None:
+    app.command("benchmarks")(benchmarks)
+    app.command("spaces")(spaces)
+    app.command("query")(query)
+
+
+def benchmarks(json_out: JsonOpt = False) -> None:
+    """List the available benchmarks: id, space, datasets, metrics, size and data source."""
+    from ..benchmarks import available_benchmarks, load_benchmark
+
+    infos = [load_benchmark(b).info() for b in available_benchmarks()]
+    if json_out:
+        print_json({"benchmarks": infos})
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    t = Table(title="lissnas-bench benchmarks", show_lines=True)
+    for col in ("id", "space", "archs", "datasets", "metrics", "source"):
+        t.add_column(col, overflow="fold")
+    for i in infos:
+        metrics = sorted({m for ms in i["metrics"].values() for m in ms})
+        shown = ", ".join(metrics[:8]) + (f", ... ({len(metrics)})" if len(metrics) > 8 else "")
+        t.add_row(i["id"], i["space"], str(i["architectures"]), ", ".join(i["datasets"]), shown, i["source"])
+    Console().print(t)
+
+
+def spaces(json_out: JsonOpt = False) -> None:
+    """List the search spaces with their size and string formats."""
+    from ..spaces import available_spaces, get_space
+
+    rows = []
+    for name in available_spaces():
+        s = get_space(name)
+        rows.append({"name": name, "positions": s.positions, "size": s.size, "string_formats": list(s.string_formats)})
+    if json_out:
+        print_json({"spaces": rows})
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    t = Table(title="search spaces")
+    for col in ("name", "positions", "size", "string formats"):
+        t.add_column(col)
+    for r in rows:
+        t.add_row(r["name"], str(r["positions"]), f"{r['size']:,}", ", ".join(r["string_formats"]))
+    Console().print(t)
+
+
+def query(
+    args: Annotated[Optional[list[str]], typer.Argument(help="BENCH then ARCH... (with --table: ARCH... only)")] = None,
+    dataset: DatasetOpt = None,
+    metric: MetricOpt = None,
+    table: TableOpt = None,
+    space: SpaceOpt = None,
+    arch_column: ArchColOpt = None,
+    cost_column: CostColOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Look up architectures (in any string form of the space) in a benchmark."""
+    from ..errors import InvalidConfig
+
+    args = list(args or [])
+    bench_id = None if table is not None else (args.pop(0) if args else None)
+    if not args:
+        raise InvalidConfig("give at least one architecture string after the benchmark")
+    bench = open_benchmark(bench_id, table, space, arch_column, cost_column)
+    ds, m = bench.resolve(dataset, metric)
+    archs = bench.space.from_strings(args)
+    values = bench.query(archs, ds, m)
+    canon = bench.space.to_strings(archs)
+    if json_out:
+        print_json({
+            "benchmark": bench.id, "dataset": ds, "metric": m,
+            "values": [{"arch": a, "value": (None if v != v else float(v))} for a, v in zip(canon, values)],
+        })
+        return
+    for a, v in zip(canon, values):
+        typer.echo(f"{a}\t{v:.4f}")

@@ -1,0 +1,378 @@
+"""NAS-Bench-Graph: a 4-op GNN cell = one of 9 link patterns plus one of 9 GNN ops per node (26,206 archs).
+
+Encoding: 5 ints ``[link, op1, op2, op3, op4]``; ``link`` indexes ``nas_bench_graph.link_list`` (node ``i`` takes
+its input from node ``link[i]``, 0 = the cell input, ``k`` = the output of op ``k``) and the ops index
+``nas_bench_graph.gnn_list`` (gat, gcn, gin, cheb, sage, arma, graph, fc, skip).  Of the 9**5 = 59,049 raw
+encodings many are isomorphic; the *canonical* member of each class is the one the package itself picks
+(``Arch(link, ops).valid_hash()``), and the all-skip cells are invalid.  The package's canonicalisation runs
+once per process for all raw encodings (about half a second); afterwards everything is an array lookup.
+
+* ``index``: rank among the canonical members sorted by encoding (0..26205).  Any valid, even non-canonical,
+  encoding gets the index of its canonical member.
+* ``hash``: the package's benchmark key (``Arch.hash_arch``: base 10, link index first), ``from_hash`` inverts it.
+* ``neighbours``: two architectures are neighbours when *some* encodings of them differ in the link pattern or
+  in one op -- the raw Hamming graph divided by isomorphism.  Changing only the canonical encoding of the
+  source would not give a symmetric relation (y reachable from x, but not x from y) because canonicalisation
+  moves skips and re-orders ops.  ``radius=r`` is the ball of radius r in that graph minus the source (BFS).
+* ``distance``: Hamming distance of the canonical encodings.  It is >= 1 between distinct architectures but can
+  be larger than their distance in the neighbour graph (a neighbour may differ in up to 5 positions).
+
+String formats: ``"graph"`` ``[0,0,1,2]:gcn-gat-skip-sage`` (the link may be any of the 24 raw link lists
+with ``link[i] <= i``; non-standard ones are mapped by the package's ``Arch.regularize``) and ``"hash"``, the
+package's integer key as text.
+
+>>> from lissnas_bench.spaces import get_space
+>>> s = get_space("nasbench-graph")
+>>> a = s.from_strings("[0,0,0,0]:gin-gcn-gat-gcn")   # ops of parallel nodes are sorted
+>>> s.to_strings(a), s.to_strings(a, "hash"), int(s.hash(a)[0]), s.size
+(['[0,0,0,0]:gat-gcn-gcn-gin'], ['112'], 112, 26206)
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from ..errors import InvalidArchitecture, InvalidConfig
+from ._base import ARCH_DTYPE, Space, as_rng
+
+# Copied from nas_bench_graph.architecture (checked against the package when the tables are built) so that
+# names and strings work without building the tables.
+LINKS = (
+    (0, 0, 0, 0), (0, 0, 0, 1), (0, 0, 1, 1), (0, 0, 1, 2), (0, 0, 1, 3),
+    (0, 1, 1, 1), (0, 1, 1, 2), (0, 1, 2, 2), (0, 1, 2, 3),
+)  # fmt: skip
+OPS = ("gat", "gcn", "gin", "cheb", "sage", "arma", "graph", "fc", "skip")
+PROTEIN_OPS = ("gcn", "sage", "arma", "fc", "skip")
+_SKIP = OPS.index("skip")
+_K = 9  # choices per position
+_RAW = _K**5
+_RADIX = _K ** np.arange(4, -1, -1, dtype=np.int64)  # raw code: mixed radix 9, link most significant
+_HASH_RADIX = 10 ** np.arange(4, -1, -1, dtype=np.int64)  # package key: base len(gnn_list) + 1 = 10
+_TABLE_VERSION = 1
+
+
+@dataclass(frozen=True)
+class _Tables:
+    canon: np.ndarray  # (59049,) int32: raw code -> raw code of its canonical member, -1 if invalid
+    members: np.ndarray  # (26206,) int32 sorted raw codes of the canonical members
+    rank: np.ndarray  # (59049,) int32: raw code -> index of its canonical member, -1 if invalid
+    member_archs: np.ndarray  # (26206, 5) int8
+
+
+def _raw_archs() -> np.ndarray:
+    return ((np.arange(_RAW, dtype=np.int64)[:, None] // _RADIX) % _K).astype(ARCH_DTYPE)
+
+
+def _package_version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("nas-bench-graph")
+    except Exception:  # noqa: BLE001 - no metadata only disables the disk cache key's precision
+        return "unknown"
+
+
+def _cache_file():
+    """Disk cache path, or None: only used when ``lissnas_bench.cache_dir()`` exists."""
+    try:
+        import lissnas_bench
+
+        cache_dir = getattr(lissnas_bench, "cache_dir", None)
+        if cache_dir is None:
+            return None
+        return os.path.join(
+            os.fspath(cache_dir()), f"nasbench-graph-canon-{_package_version()}-v{_TABLE_VERSION}.npy"
+        )
+    except Exception:  # noqa: BLE001 - the cache is an optimisation, never a failure
+        return None
+
+
+def _compute_canon() -> np.ndarray:
+    from nas_bench_graph.architecture import Arch, gnn_list, link_list
+
+    if tuple(map(tuple, link_list)) != LINKS or tuple(gnn_list) != OPS:
+        raise InvalidConfig("installed nas_bench_graph has a different link_list / gnn_list than expected")
+    raw = _raw_archs().tolist()
+    hashes = np.empty(_RAW, dtype=np.int64)
+    for code, (lk, *ops) in enumerate(raw):
+        hashes[code] = Arch(list(LINKS[lk]), [OPS[o] for o in ops]).valid_hash()
+    digits = (hashes[:, None] // _HASH_RADIX) % 10
+    target = np.where((digits < _K).all(axis=1), digits @ _RADIX, -1)
+    codes = np.arange(_RAW)
+    all_skip = (np.asarray(raw)[:, 1:] == _SKIP).all(axis=1)
+    # members are the package's fixed points; a hash outside them (none in 1.4.0) would be invalid
+    is_member = (target == codes) & ~all_skip
+    target[~is_member[target.clip(0)] | (target < 0) | all_skip] = -1
+    return target.astype(np.int32)
+
+
+def _load_or_compute_canon() -> np.ndarray:
+    path = _cache_file()
+    if path and os.path.exists(path):
+        try:
+            canon = np.load(path, allow_pickle=False)
+            ok = canon.shape == (_RAW,) and canon.dtype == np.int32
+            if ok and (canon < _RAW).all():
+                valid = canon >= 0
+                if np.array_equal(canon[canon[valid]], canon[valid]):
+                    return canon
+        except (OSError, ValueError):
+            pass
+    canon = _compute_canon()
+    if path:
+        try:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            tmp = f"{path}.{os.getpid()}.tmp.npy"
+            np.save(tmp, canon)
+            os.replace(tmp, path)
+        except OSError:
+            pass
+    return canon
+
+
+@lru_cache(maxsize=1)
+def _tables() -> _Tables:
+    canon = _load_or_compute_canon()
+    members = np.flatnonzero(canon == np.arange(_RAW)).astype(np.int32)
+    rank_of_member = np.full(_RAW, -1, dtype=np.int32)
+    rank_of_member[members] = np.arange(len(members), dtype=np.int32)
+    rank = np.where(canon >= 0, rank_of_member[canon.clip(0)], -1).astype(np.int32)
+    return _Tables(canon, members, rank, _raw_archs()[members])
+
+
+def _sorted_unique(x: np.ndarray) -> np.ndarray:
+    # np.unique's hash path is several times slower than a sort on these int64 keys
+    x = np.sort(x)
+    return x[np.concatenate([[True], x[1:] != x[:-1]])] if len(x) else x
+
+
+@lru_cache(maxsize=1)
+def _adjacency() -> tuple[np.ndarray, np.ndarray]:
+    """CSR (indptr, neighbour ranks) of the quotient graph, rows and entries sorted by index."""
+    t = _tables()
+    raw = _raw_archs().astype(np.int64)
+    codes = np.arange(_RAW, dtype=np.int64)
+    src, dst = [], []
+    for pos in range(5):  # 5 * 8 raw shift patterns, each vectorised over all raw codes
+        for shift in range(1, _K):
+            moved = codes + (((raw[:, pos] + shift) % _K) - raw[:, pos]) * _RADIX[pos]
+            src.append(t.rank)
+            dst.append(t.rank[moved])
+    s, d = np.concatenate(src).astype(np.int64), np.concatenate(dst).astype(np.int64)
+    ok = (s >= 0) & (d >= 0) & (s != d)
+    m = len(t.members)
+    keys = _sorted_unique(s[ok] * m + d[ok])
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(keys // m, minlength=m))]).astype(np.int64)
+    return indptr, (keys % m).astype(np.int32)
+
+
+def _gather(indptr: np.ndarray, nbr: np.ndarray, rows: np.ndarray, nodes: np.ndarray):
+    """(row, neighbour) pairs for every CSR neighbour of ``nodes``, in input order."""
+    deg = indptr[nodes + 1] - indptr[nodes]
+    rep = np.repeat(np.arange(len(nodes)), deg)
+    offs = np.arange(len(rep)) - np.repeat(np.cumsum(deg) - deg, deg)  # position inside each CSR row
+    return rows[rep].astype(np.int64), nbr[indptr[nodes][rep] + offs].astype(np.int64)
+
+
+class GraphSpace(Space):
+    """NAS-Bench-Graph's space of 26,206 canonical GNN cells.
+
+    >>> s = GraphSpace()
+    >>> a = s.from_hash([88871])   # link [0,1,2,3]: skip, skip, fc, gcn
+    >>> s.to_strings(a), s.contains(a).tolist(), s.protein_mask(a).tolist()
+    (['[0,1,2,3]:skip-skip-fc-gcn'], [True], [True])
+    """
+
+    name = "nasbench-graph"
+    n_choices = np.full(5, _K, dtype=np.int64)
+    position_names = ("link", "op1", "op2", "op3", "op4")
+    choice_names = (tuple("[" + ",".join(map(str, lk)) + "]" for lk in LINKS),) + (OPS,) * 4
+    string_formats = ("graph", "hash")
+
+    LINKS = LINKS
+    OPS = OPS
+    #: the 5 ops of the proteins benchmark (its keys still use the 9-op ``hash``)
+    PROTEIN_OPS = PROTEIN_OPS
+    PROTEIN_OP_IDS = np.array([OPS.index(o) for o in PROTEIN_OPS], dtype=ARCH_DTYPE)
+
+    # ---------------------------------------------------------------- tables
+    @property
+    def size(self) -> int:  # type: ignore[override]
+        return int(len(_tables().members))
+
+    def _codes(self, a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Raw codes of in-range rows (0 elsewhere) and the in-range mask."""
+        ok = self.in_range(a)
+        return np.where(ok, a.astype(np.int64) @ _RADIX, 0), ok
+
+    def is_valid(self, archs) -> np.ndarray:
+        codes, ok = self._codes(self.as_archs(archs))
+        return ok & (_tables().canon[codes] >= 0)
+
+    def contains(self, archs) -> np.ndarray:
+        codes, ok = self._codes(self.as_archs(archs))
+        return ok & (_tables().canon[codes] == codes)
+
+    def _ranks(self, archs) -> np.ndarray:
+        """Index of every row's canonical member; ``InvalidArchitecture`` for the first invalid row."""
+        a = self.as_archs(archs)
+        codes, ok = self._codes(a)
+        r = _tables().rank[codes]
+        bad = ~ok | (r < 0)
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            why = "all four ops are skip" if ok[i] else f"choices per position are 0..{_K - 1}"
+            raise InvalidArchitecture(f"{self.name}: row {i} ({a[i].tolist()}) is not a valid architecture: {why}")
+        return r.astype(np.int64)
+
+    def canonicalize(self, archs) -> np.ndarray:
+        return _tables().member_archs[self._ranks(archs)]
+
+    def validate(self, archs) -> np.ndarray:
+        return self.canonicalize(archs)
+
+    def index(self, archs) -> np.ndarray:
+        return self._ranks(archs)
+
+    def from_index(self, idx) -> np.ndarray:
+        idx = np.asarray(idx, dtype=np.int64).reshape(-1)
+        if idx.size and (idx.min() < 0 or idx.max() >= self.size):
+            raise InvalidArchitecture(f"{self.name}: index out of range [0, {self.size})")
+        return _tables().member_archs[idx]
+
+    def enumerate(self) -> np.ndarray:
+        return _tables().member_archs.copy()
+
+    def hash(self, archs) -> np.ndarray:
+        """The package's benchmark key (``Arch(link, ops).valid_hash()``) of each row, int64.
+
+        >>> GraphSpace().hash([[8, 8, 8, 7, 1]]).tolist()
+        [88871]
+        """
+        return self.canonicalize(archs).astype(np.int64) @ _HASH_RADIX
+
+    def from_hash(self, hashes) -> np.ndarray:
+        """Canonical encodings of package keys (keys of non-canonical encodings are canonicalised)."""
+        h = np.asarray(hashes).reshape(-1)
+        if h.size and not np.issubdtype(h.dtype, np.integer):
+            raise InvalidArchitecture(f"{self.name}: hashes must be integers, got dtype {h.dtype}")
+        h = h.astype(np.int64)
+        digits = (h[:, None] // _HASH_RADIX) % 10
+        bad = (h < 0) | (h >= 10**5) | (digits >= _K).any(axis=1)
+        if bad.any():
+            v = int(h[np.flatnonzero(bad)[0]])
+            raise InvalidArchitecture(
+                f"{self.name}: {v} is not a NAS-Bench-Graph hash: expected at most 5 decimal digits "
+                f"(link index, then 4 op indices), each 0..{_K - 1}"
+            )
+        return self.canonicalize(digits)
+
+    def protein_mask(self, archs) -> np.ndarray:
+        """Rows whose four ops are all in ``PROTEIN_OPS`` (the proteins benchmark has exactly those).
+
+        >>> GraphSpace().protein_mask([[0, 1, 4, 5, 7], [0, 0, 1, 1, 1]]).tolist()
+        [True, False]
+        """
+        a = self.as_archs(archs)
+        return np.isin(a[:, 1:], self.PROTEIN_OP_IDS).all(axis=1)
+
+    # ---------------------------------------------------------------- sampling and locality
+    def sample(self, n: int, rng, replace: bool = True) -> np.ndarray:
+        rng = as_rng(rng)
+        n = int(n)
+        if n < 0:
+            raise InvalidConfig(f"n must be >= 0, got {n}")
+        if not replace and n > self.size:
+            raise InvalidConfig(f"cannot draw {n} distinct architectures from a space of {self.size}")
+        return _tables().member_archs[rng.choice(self.size, size=n, replace=replace)]
+
+    def neighbours(self, archs, radius: int = 1) -> tuple[np.ndarray, np.ndarray]:
+        """Architectures within ``radius`` steps of each row in the neighbour graph, the row itself excluded.
+
+        Returns ``(nbrs, src)`` sorted by source row, then by index.
+
+        >>> nb, src = GraphSpace().neighbours([[8, 8, 8, 7, 1]])
+        >>> len(nb) == len(set(map(tuple, nb.tolist()))), bool((src == 0).all())
+        (True, True)
+        """
+        radius = int(radius)
+        if radius < 1:
+            raise InvalidConfig(f"radius must be >= 1, got {radius}")
+        start = self._ranks(archs)
+        indptr, nbr = _adjacency()
+        if radius == 1:  # CSR rows are already de-duplicated, sorted and free of self-loops
+            rows, nodes = _gather(indptr, nbr, np.arange(len(start)), start)
+            return _tables().member_archs[nodes], rows
+        m = self.size
+        # BFS on a dense (sources, members) visited bitmap: ~16 MB per chunk, no sorting of huge key arrays
+        chunk = max(1, 2**24 // m)
+        out_src, out_node = [], []
+        for c0 in range(0, len(start), chunk):
+            st = start[c0 : c0 + chunk]
+            seen = np.zeros((len(st), m), dtype=bool)
+            f_src, f_node = np.arange(len(st)), st
+            seen[f_src, f_node] = True
+            for _ in range(radius):
+                rows, nodes = _gather(indptr, nbr, f_src, f_node)
+                fresh = ~seen[rows, nodes]
+                front = np.zeros_like(seen)
+                front[rows[fresh], nodes[fresh]] = True
+                f_src, f_node = np.nonzero(front)
+                if not len(f_src):
+                    break
+                seen |= front
+            seen[np.arange(len(st)), st] = False
+            r, n = np.nonzero(seen)
+            out_src.append(r + c0)
+            out_node.append(n)
+        if not out_src:
+            return np.empty((0, self.positions), ARCH_DTYPE), np.empty(0, np.int64)
+        return _tables().member_archs[np.concatenate(out_node)], np.concatenate(out_src).astype(np.int64)
+
+    def distance(self, a, b) -> np.ndarray:
+        """Hamming distance of canonical encodings (see the module docstring)."""
+        one = np.asarray(a).ndim == 1
+        d = super().distance(self.canonicalize(a), self.canonicalize(b))
+        return d[0] if one else d
+
+    # ---------------------------------------------------------------- strings
+    def _parse(self, s: str) -> tuple[int, ...]:
+        if s.isascii() and s.isdigit():
+            return tuple(int(v) for v in self.from_hash([int(s)])[0])
+        link_txt, sep, ops_txt = s.partition(":")
+        if not sep:
+            raise InvalidArchitecture(
+                f"{self.name}: cannot parse {s!r}; accepted formats: graph '[0,0,1,2]:gcn-gat-skip-sage' "
+                f"(ops: {', '.join(OPS)}) or hash (the package's integer key, e.g. '88871')"
+            )
+        try:
+            link = [int(v) for v in link_txt.strip().strip("[]()").split(",")]
+        except ValueError:
+            link = []
+        if len(link) != 4 or any(not 0 <= v <= i for i, v in enumerate(link)):
+            raise InvalidArchitecture(
+                f"{self.name}: bad link {link_txt.strip()!r} in {s!r}: expected 4 ints where entry i is in "
+                f"0..i (0 = cell input, k = output of op k), e.g. [0,0,1,2]"
+            )
+        ops = [o.strip() for o in ops_txt.split("-")]
+        if len(ops) != 4:
+            raise InvalidArchitecture(f"{self.name}: {s!r} has {len(ops)} ops, expected 4 separated by '-'")
+        for o in ops:
+            if o not in OPS:
+                raise InvalidArchitecture(f"{self.name}: unknown op {o!r} in {s!r}; accepted ops: {', '.join(OPS)}")
+        if tuple(link) not in LINKS:
+            from nas_bench_graph.architecture import Arch
+
+            # the package's own relabelling of the 15 non-standard link lists onto link_list
+            reg = Arch(link, ops).regularize()
+            link, ops = reg.link, reg.ops
+        return (LINKS.index(tuple(link)), *(OPS.index(o) for o in ops))
+
+    def _format(self, arch: np.ndarray, fmt: str) -> str:
+        if fmt == "hash":
+            return str(int(arch.astype(np.int64) @ _HASH_RADIX))
+        return self.choice_names[0][int(arch[0])] + ":" + "-".join(OPS[int(o)] for o in arch[1:])

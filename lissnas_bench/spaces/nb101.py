@@ -1,0 +1,416 @@
+"""NAS-Bench-101 cell space: a DAG on at most 7 vertices (input, 5 interior, output), at most 9 edges.
+
+Encoding (26 positions): the 21 entries of the 7x7 adjacency matrix above the diagonal, row-major
+(``e0_1, e0_2, ..., e5_6``), then the ops of interior vertices 1..5 as indices into
+``OPS = (conv3x3-bn-relu, conv1x1-bn-relu, maxpool3x3)`` (NAS-Bench-101's own ``available_ops`` order, so the
+index is also the label its hash uses).
+
+Validity is NAS-Bench-101's ``ModelSpec`` + ``_check_spec``: vertices not on an input→output path are pruned,
+input must reach output, and at most 9 edges may remain after pruning.
+
+Canonical encoding: prune (pruned vertices keep no edges and op 0), then take, over the 120 relabellings of the
+interior vertices that keep the matrix upper-triangular, the lexicographically smallest encoding.  Two specs have
+the same canonical encoding exactly when their pruned graphs are isomorphic, i.e. when NAS-Bench-101 treats them as
+one model (same ``hash``).  ``index`` is the mixed-radix value of the canonical encoding: a unique int64 key in
+``[0, 2**21 * 3**5)``, not a dense rank (the 423,624 models are not enumerated here, so ``finite`` is False).
+
+Distance is Hamming on the canonical encoding (so an edit can move several positions once relabelled).
+Neighbours are edits: change one interior op or add/remove one edge, keep valid ones, canonicalise, de-duplicate.
+Sampling is uniform over valid *labelled* 7-vertex specs by rejection (as NAS-Bench-101's ``random_spec``), not
+uniform over the 423,624 isomorphism classes.
+
+String formats: ``"spec"`` (pruned adjacency rows and NAS-Bench-101 op names), ``"naslib"`` (NASLib's 56-tuple:
+49 adjacency entries then 7 op codes into ``input, output, maxpool3x3, conv1x1-bn-relu, conv3x3-bn-relu``),
+``"json"`` (``{"matrix": ..., "ops": ...}``, pruned).
+
+>>> from lissnas_bench.spaces import get_space
+>>> s = get_space("nb101")
+>>> m = [[0, 1, 0, 0, 1, 1, 0], [0, 0, 1, 0, 0, 0, 0], [0, 0, 0, 1, 0, 0, 1], [0, 0, 0, 0, 0, 1, 0],
+...      [0, 0, 0, 0, 0, 1, 0], [0, 0, 0, 0, 0, 0, 1], [0, 0, 0, 0, 0, 0, 0]]
+>>> ops = ["input", "conv3x3-bn-relu", "maxpool3x3", "conv3x3-bn-relu", "conv3x3-bn-relu", "conv1x1-bn-relu", "output"]
+>>> s.hash(m, ops)
+'00005c142e6f48ac74fdcf73e3439874'
+>>> s.hashes(s.from_spec(m, ops)) == [s.hash(m, ops)]
+True
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import itertools
+import json
+from functools import cached_property
+
+import numpy as np
+
+from ..errors import InvalidArchitecture, InvalidConfig
+from ._base import ARCH_DTYPE, Space, as_rng
+
+INPUT, OUTPUT = "input", "output"
+OPS = ("conv3x3-bn-relu", "conv1x1-bn-relu", "maxpool3x3")
+NASLIB_OPS = (INPUT, OUTPUT, "maxpool3x3", "conv1x1-bn-relu", "conv3x3-bn-relu")
+V = 7  # vertices
+MAX_EDGES = 9
+EDGES = tuple((i, j) for i in range(V) for j in range(i + 1, V))
+N_EDGE = len(EDGES)  # 21
+N_OP = V - 2  # 5
+POSITIONS = N_EDGE + N_OP  # 26
+#: number of distinct NAS-Bench-101 models (NAS-Bench-101 paper); not recomputed here
+NUM_MODELS = 423_624
+
+_EI = np.array([e[0] for e in EDGES])
+_EJ = np.array([e[1] for e in EDGES])
+_N_CHOICES = np.array([2] * N_EDGE + [len(OPS)] * N_OP, dtype=np.int64)
+_RADIX = np.concatenate([np.cumprod(_N_CHOICES[::-1])[::-1][1:], [1]]).astype(np.int64)
+_KEY_SPACE = int(np.prod(_N_CHOICES))  # 2**21 * 3**5 = 509,607,936 < 2**29
+_KEY_BITS = 29
+_NASLIB_TO_OP = {NASLIB_OPS.index(o): o for o in NASLIB_OPS}
+
+
+def _perm_tables():
+    """Weights turning an encoding into the key of each interior relabelling, and which edges each breaks.
+
+    Relabelling ``p`` sends vertex ``v`` to ``sigma[p, v]``.  The key of the relabelled encoding is
+    ``bits @ W_edge[:, p] + ops @ W_op[:, p]``; it is upper-triangular iff ``bits @ B[:, p] == 0``.
+    """
+    sigma = np.array([(0, *p, V - 1) for p in itertools.permutations(range(1, V - 1))])
+    pos = {e: k for k, e in enumerate(EDGES)}
+    P = len(sigma)
+    w_edge = np.zeros((N_EDGE, P))
+    bad = np.zeros((N_EDGE, P))
+    w_op = np.zeros((N_OP, P))
+    for p, s in enumerate(sigma):
+        for k, (i, j) in enumerate(EDGES):
+            a, b = s[i], s[j]
+            if a < b:
+                w_edge[k, p] = _RADIX[pos[(a, b)]]
+            else:
+                bad[k, p] = 1
+        for v in range(1, V - 1):
+            w_op[v - 1, p] = _RADIX[N_EDGE + s[v] - 1]
+    return w_edge, bad, w_op
+
+
+# float64 matmuls (BLAS) are exact here: every key is an integer below 2**29.
+_W_EDGE, _BAD, _W_OP = _perm_tables()
+
+
+def adjacency(archs: np.ndarray) -> np.ndarray:
+    """(n, 7, 7) bool adjacency matrices of (n, 26) encodings."""
+    a = np.asarray(archs)
+    A = np.zeros((len(a), V, V), dtype=bool)
+    A[:, _EI, _EJ] = a[:, :N_EDGE] == 1
+    return A
+
+
+def _prune(A: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Vertices on an input→output path ``keep`` (n, 7) and whether input reaches output (n,)."""
+    n = len(A)
+    fwd = np.zeros((n, V), bool)
+    bwd = np.zeros((n, V), bool)
+    fwd[:, 0] = True
+    bwd[:, V - 1] = True
+    for v in range(1, V):  # edges only go from lower to higher vertices, so one pass suffices
+        fwd[:, v] = (fwd[:, :v] & A[:, :v, v]).any(axis=1)
+    for v in range(V - 2, -1, -1):
+        bwd[:, v] = (A[:, v, v + 1 :] & bwd[:, v + 1 :]).any(axis=1)
+    return fwd & bwd, fwd[:, V - 1]
+
+
+def _hash_module(matrix: np.ndarray, labels: list[int]) -> str:
+    """NAS-Bench-101's isomorphism-invariant module hash (published algorithm, graph_util.hash_module).
+
+    Each vertex starts from MD5 of ``str((out_degree, in_degree, label))``; then, ``n_vertices`` times, every
+    vertex becomes MD5 of its sorted in-neighbour hashes, '|', sorted out-neighbour hashes, '|', its own hash.
+    The module hash is MD5 of ``str(sorted(vertex_hashes))``.
+    """
+    m = np.asarray(matrix).astype(bool)
+    n = m.shape[0]
+    ins = [int(x) for x in m.sum(axis=0)]
+    outs = [int(x) for x in m.sum(axis=1)]
+    h = [hashlib.md5(str((outs[v], ins[v], labels[v])).encode("utf-8")).hexdigest() for v in range(n)]
+    preds = [np.flatnonzero(m[:, v]).tolist() for v in range(n)]
+    succs = [np.flatnonzero(m[v, :]).tolist() for v in range(n)]
+    for _ in range(n):
+        h = [
+            hashlib.md5(
+                (
+                    "".join(sorted(h[w] for w in preds[v]))
+                    + "|"
+                    + "".join(sorted(h[w] for w in succs[v]))
+                    + "|"
+                    + h[v]
+                ).encode("utf-8")
+            ).hexdigest()
+            for v in range(n)
+        ]
+    return hashlib.md5(str(sorted(h)).encode("utf-8")).hexdigest()
+
+
+def spec_to_encoding(matrix, ops) -> np.ndarray:
+    """The (non-canonical) 26-position encoding of an NB101 spec with 2..7 vertices (ops incl. input/output).
+
+    Vertices of a smaller spec take positions 0, 1, ..., k-2 and 6; the unused interior positions are isolated.
+
+    >>> spec_to_encoding([[0, 1], [0, 0]], ["input", "output"]).tolist()[:6]
+    [0, 0, 0, 0, 0, 1]
+    """
+    m = np.asarray(matrix)
+    ops = list(ops)
+    if m.ndim != 2 or m.shape[0] != m.shape[1]:
+        raise InvalidArchitecture(f"nb101: adjacency matrix must be square, got shape {m.shape}")
+    k = m.shape[0]
+    if not 2 <= k <= V:
+        raise InvalidArchitecture(f"nb101: a spec has 2..{V} vertices, got {k}")
+    if len(ops) != k:
+        raise InvalidArchitecture(f"nb101: {len(ops)} ops for a {k}x{k} matrix; give one op per vertex")
+    if m.size and not np.isin(m, (0, 1)).all():
+        raise InvalidArchitecture(f"nb101: adjacency entries must be 0 or 1, got {sorted(set(m.ravel().tolist()))}")
+    if np.tril(m).any():
+        raise InvalidArchitecture("nb101: adjacency matrix must be strictly upper-triangular (a DAG in vertex order)")
+    if ops[0] != INPUT or ops[-1] != OUTPUT:
+        raise InvalidArchitecture(f"nb101: ops must start with 'input' and end with 'output', got {ops[0]!r} ... {ops[-1]!r}")
+    for op in ops[1:-1]:
+        if op not in OPS:
+            raise InvalidArchitecture(f"nb101: unknown op {op!r}; accepted interior ops: {', '.join(OPS)}")
+    place = list(range(k - 1)) + [V - 1]  # old vertex -> position in the 7-vertex encoding
+    A = np.zeros((V, V), dtype=np.int64)
+    A[np.ix_(place, place)] = m
+    enc = np.zeros(POSITIONS, dtype=np.int64)
+    enc[:N_EDGE] = A[_EI, _EJ]
+    for v, op in enumerate(ops[1:-1], start=1):
+        enc[N_EDGE + v - 1] = OPS.index(op)
+    return enc
+
+
+class NB101Space(Space):
+    """NAS-Bench-101 cells (423,624 models).  See the module docstring for the encoding.
+
+    >>> s = NB101Space()
+    >>> a = s.sample(3, rng=0)
+    >>> bool(s.contains(a).all()), a.shape
+    (True, (3, 26))
+    """
+
+    name = "nb101"
+    n_choices = _N_CHOICES
+    position_names = tuple(f"e{i}_{j}" for i, j in EDGES) + tuple(f"op{v}" for v in range(1, V - 1))
+    choice_names = (("0", "1"),) * N_EDGE + (OPS,) * N_OP
+    string_formats = ("spec", "naslib", "json")
+    ops = OPS
+
+    @cached_property
+    def size(self) -> int:  # type: ignore[override]
+        return NUM_MODELS
+
+    @property
+    def finite(self) -> bool:
+        return False
+
+    # ---------------------------------------------------------------- validity
+    def _valid_rows(self, a: np.ndarray) -> np.ndarray:
+        ok = self.in_range(a)
+        A = adjacency(a)
+        keep, connected = _prune(A)
+        n_edges = (A & keep[:, :, None] & keep[:, None, :]).sum(axis=(1, 2))
+        return ok & connected & (n_edges <= MAX_EDGES)
+
+    def is_valid(self, archs) -> np.ndarray:
+        return self._valid_rows(self.as_archs(archs))
+
+    def _keys(self, a: np.ndarray) -> np.ndarray:
+        """Canonical key (= index) of valid encodings ``a``."""
+        out = np.empty(len(a), dtype=np.int64)
+        for s in range(0, len(a), 32768):  # bounds the (rows, 120) temporaries to ~30 MB
+            blk = a[s : s + 32768]
+            A = adjacency(blk)
+            keep, _ = _prune(A)
+            A &= keep[:, :, None] & keep[:, None, :]
+            bits = A[:, _EI, _EJ].astype(np.float64)
+            ops = np.where(keep[:, 1 : V - 1], blk[:, N_EDGE:], 0).astype(np.float64)
+            key = bits @ _W_EDGE + ops @ _W_OP
+            key[(bits @ _BAD) > 0] = np.inf
+            out[s : s + 32768] = key.min(axis=1).astype(np.int64)
+        return out
+
+    def canonicalize(self, archs) -> np.ndarray:
+        a = self.as_archs(archs)
+        return self.from_index(self._keys(a)) if len(a) else a.copy()
+
+    def index(self, archs) -> np.ndarray:
+        """Unique int64 key of each architecture: the mixed-radix value of its canonical encoding.
+
+        >>> s = NB101Space(); a = s.sample(2, rng=1)
+        >>> bool((s.from_index(s.index(a)) == a).all())
+        True
+        """
+        a = self.as_archs(archs)
+        ok = self._valid_rows(a)
+        if not ok.all():
+            bad = int(np.flatnonzero(~ok)[0])
+            raise InvalidArchitecture(f"nb101: row {bad} ({a[bad].tolist()}) is not a valid NAS-Bench-101 cell")
+        return self._keys(a)
+
+    def from_index(self, idx) -> np.ndarray:
+        idx = np.asarray(idx, dtype=np.int64).reshape(-1)
+        if idx.size and (idx.min() < 0 or idx.max() >= _KEY_SPACE):
+            raise InvalidArchitecture(f"nb101: index out of range [0, {_KEY_SPACE})")
+        return ((idx[:, None] // _RADIX) % _N_CHOICES).astype(ARCH_DTYPE)
+
+    def enumerate(self) -> np.ndarray:
+        raise InvalidConfig(
+            "nb101 has 423,624 architectures that are not enumerated here; use a benchmark's rows instead"
+        )
+
+    # ---------------------------------------------------------------- sampling
+    def sample(self, n: int, rng, replace: bool = True) -> np.ndarray:
+        """Uniform over valid labelled specs by rejection (each edge present with p=1/2, ops uniform)."""
+        rng = as_rng(rng)
+        n = int(n)
+        if n < 0:
+            raise InvalidConfig(f"n must be >= 0, got {n}")
+        if not replace:
+            return super().sample(n, rng, replace=False)
+        out, have = [], 0
+        while have < n:
+            m = max(64, 4 * (n - have))  # about a third of random specs are valid
+            cand = rng.integers(0, _N_CHOICES, size=(m, POSITIONS)).astype(ARCH_DTYPE)
+            cand = cand[self._valid_rows(cand)]
+            out.append(cand)
+            have += len(cand)
+        return self.canonicalize(np.concatenate(out)[:n])
+
+    # ---------------------------------------------------------------- locality
+    def _edits(self, a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """All single edits of canonical rows ``a``: valid, canonical, != source, unique per source."""
+        n = len(a)
+        flips = np.repeat(a[:, None, :], N_EDGE, axis=1)
+        r = np.arange(N_EDGE)
+        flips[:, r, r] = 1 - flips[:, r, r]
+        opch = np.repeat(a[:, None, :], 2 * N_OP, axis=1)
+        cols = N_EDGE + np.repeat(np.arange(N_OP), 2)
+        shift = np.tile([1, 2], N_OP)
+        j = np.arange(2 * N_OP)
+        opch[:, j, cols] = (opch[:, j, cols] + shift) % len(OPS)
+        cand = np.concatenate([flips, opch], axis=1).reshape(-1, POSITIONS)
+        src = np.repeat(np.arange(n), N_EDGE + 2 * N_OP)
+        ok = self._valid_rows(cand)
+        cand, src = cand[ok], src[ok]
+        keys = self._keys(cand)
+        own = self._keys(a)
+        keep = keys != own[src]
+        comb, first = np.unique((src[keep].astype(np.int64) << _KEY_BITS) | keys[keep], return_index=True)
+        return self.from_index(comb & ((1 << _KEY_BITS) - 1)), comb >> _KEY_BITS
+
+    def neighbours(self, archs, radius: int = 1) -> tuple[np.ndarray, np.ndarray]:
+        """Architectures 1..``radius`` edits away (change one op, add or remove one edge), canonical.
+
+        >>> s = NB101Space(); nb, src = s.neighbours(s.sample(2, rng=0))
+        >>> bool(s.contains(nb).all()), sorted(set(src.tolist()))
+        (True, [0, 1])
+        """
+        radius = int(radius)
+        if radius < 1:
+            raise InvalidConfig(f"radius must be >= 1, got {radius}")
+        a = self.validate(archs)
+        src0 = np.arange(len(a), dtype=np.int64)
+        seen = np.unique((src0 << _KEY_BITS) | self._keys(a))
+        front, fsrc = a, src0
+        outs = []
+        for _ in range(radius):
+            if not len(front):
+                break
+            nb, local = self._edits(front)
+            comb = (fsrc[local] << _KEY_BITS) | self.index_unchecked(nb)
+            comb = np.unique(comb)
+            comb = comb[~np.isin(comb, seen, assume_unique=True)]
+            seen = np.union1d(seen, comb)
+            outs.append(comb)
+            front, fsrc = self.from_index(comb & ((1 << _KEY_BITS) - 1)), comb >> _KEY_BITS
+        allc = np.sort(np.concatenate(outs)) if outs else np.empty(0, np.int64)
+        return self.from_index(allc & ((1 << _KEY_BITS) - 1)), (allc >> _KEY_BITS).astype(np.int64)
+
+    def index_unchecked(self, canonical: np.ndarray) -> np.ndarray:
+        """Keys of rows already known to be canonical (no validation, no search)."""
+        return np.asarray(canonical).astype(np.int64) @ _RADIX
+
+    # ---------------------------------------------------------------- NAS-Bench-101 specs and hashes
+    def from_spec(self, matrix, ops) -> np.ndarray:
+        """Canonical (1, 26) encoding of one NB101 spec (any 2..7 vertices, unpruned allowed)."""
+        return self.validate(spec_to_encoding(matrix, ops)[None, :])
+
+    def to_spec(self, arch) -> tuple[list[list[int]], list[str]]:
+        """The pruned ``(matrix, ops)`` of one encoding, as NAS-Bench-101's ``ModelSpec`` would hold it."""
+        a = self.as_archs(arch)
+        if len(a) != 1:
+            raise InvalidArchitecture(f"nb101: to_spec takes one architecture, got {len(a)}")
+        if not self._valid_rows(a)[0]:
+            raise InvalidArchitecture(f"nb101: {a[0].tolist()} is not a valid NAS-Bench-101 cell")
+        A = adjacency(a)
+        keep, _ = _prune(A)
+        vs = np.flatnonzero(keep[0])
+        m = A[0][np.ix_(vs, vs)].astype(int)
+        ops = [INPUT] + [OPS[int(a[0, N_EDGE + v - 1])] for v in vs[1:-1]] + [OUTPUT]
+        return m.tolist(), ops
+
+    def hash(self, matrix, ops) -> str:
+        """NAS-Bench-101's module hash of an unpruned spec (the key of its dataset); see module docstring."""
+        m, o = self.to_spec(spec_to_encoding(matrix, ops)[None, :])
+        return _hash_module(np.array(m), [-1] + [OPS.index(x) for x in o[1:-1]] + [-2])
+
+    def hashes(self, archs) -> list[str]:
+        """NAS-Bench-101 module hash of each row."""
+        out = []
+        for r in self.as_archs(archs):
+            m, o = self.to_spec(r)
+            out.append(_hash_module(np.array(m), [-1] + [OPS.index(x) for x in o[1:-1]] + [-2]))
+        return out
+
+    # ---------------------------------------------------------------- strings
+    def _parse(self, s: str) -> tuple[int, ...]:
+        if s.startswith("{"):
+            d = json.loads(s)
+            if not isinstance(d, dict) or "matrix" not in d or "ops" not in d:
+                raise InvalidArchitecture(f"nb101: JSON spec {s!r} needs keys 'matrix' and 'ops'")
+            return tuple(spec_to_encoding(d["matrix"], d["ops"]).tolist())
+        if s[:1] in "([":
+            vals = ast.literal_eval(s)
+            vals = [int(v) for v in vals]
+            if len(vals) != V * V + V:
+                raise InvalidArchitecture(
+                    f"nb101: NASLib tuple {s[:40]!r}... has {len(vals)} entries, expected {V * V + V} "
+                    f"(49 adjacency entries then 7 op codes)"
+                )
+            codes = vals[V * V :]
+            bad = [c for c in codes if c not in _NASLIB_TO_OP]
+            if bad:
+                raise InvalidArchitecture(
+                    f"nb101: NASLib op code {bad[0]} is not one of 0..4 ({', '.join(NASLIB_OPS)})"
+                )
+            return tuple(
+                spec_to_encoding(np.array(vals[: V * V]).reshape(V, V), [_NASLIB_TO_OP[c] for c in codes]).tolist()
+            )
+        if "|" in s:
+            rows, _, opstr = s.partition("|")
+            m = [[int(c) for c in r.strip()] for r in rows.split("/")]
+            if any(len(r) != len(m) for r in m):
+                raise InvalidArchitecture(f"nb101: spec {s!r}: each of the {len(m)} rows needs {len(m)} digits")
+            return tuple(spec_to_encoding(m, [o.strip() for o in opstr.split(",")]).tolist())
+        raise InvalidArchitecture(
+            f"nb101: cannot parse {s!r}; accepted formats: spec '0110/0001/0001/0000|input,conv3x3-bn-relu,"
+            f"maxpool3x3,output' (adjacency rows, ops), naslib 56-tuple, json '{{\"matrix\": ..., \"ops\": ...}}'"
+        )
+
+    def _format(self, arch: np.ndarray, fmt: str) -> str:
+        m, ops = self.to_spec(arch)
+        if fmt == "spec":
+            return "/".join("".join(map(str, r)) for r in m) + "|" + ",".join(ops)
+        if fmt == "json":
+            return json.dumps({"matrix": m, "ops": ops})
+        # naslib: 7 vertices, pruned ones isolated with op conv3x3 (NASLib needs a 7-vertex matrix)
+        A = adjacency(arch[None, :])[0]
+        keep, _ = _prune(A[None])
+        A &= keep[0][:, None] & keep[0][None, :]
+        codes = [0] + [NASLIB_OPS.index(OPS[int(arch[N_EDGE + v - 1])]) for v in range(1, V - 1)] + [1]
+        return str(tuple(A.astype(int).ravel().tolist() + codes))

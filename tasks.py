@@ -1,0 +1,58 @@
+#!/usr/bin/env python3
+"""Bootstrap and run the project's two main jobs with nothing but Python 3.10+ installed.
+
+    python3 tasks.py demo   # the main job: compare shrinkers on the embedded benchmarks, write results/demo
+    python3 tasks.py test   # the whole test suite (CI runs exactly this)
+
+Each creates (or reuses, while pyproject.toml is unchanged) its own virtual environment under ``.venv-<job>``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+# torch is pinned in pyproject (2.13.0 CPU); every extra the test suite exercises is installed for `test`.
+EXTRAS = {
+    "demo": "",
+    "test": "[test,notebooks,oneshot,dask,nb201,nats]",
+}
+
+
+def ensure_venv(job: str) -> Path:
+    env_dir = ROOT / f".venv-{job}"
+    py = env_dir / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    stamp = env_dir / ".installed"
+    want = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + EXTRAS[job].encode()).hexdigest()
+    if py.exists() and stamp.exists() and stamp.read_text() == want:
+        return py
+    if not py.exists():
+        print(f"creating {env_dir.name} ...", flush=True)
+        venv.EnvBuilder(with_pip=True, clear=True).create(env_dir)
+    print(f"installing lissnas-bench{EXTRAS[job]} into {env_dir.name} ...", flush=True)
+    subprocess.run([str(py), "-m", "pip", "install", "-q", "--upgrade", "pip"], check=True)
+    subprocess.run([str(py), "-m", "pip", "install", "-q", "-e", f".{EXTRAS[job]}"], check=True, cwd=ROOT)
+    stamp.write_text(want)
+    return py
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) < 1 or argv[0] not in EXTRAS:
+        print(__doc__)
+        return 2
+    job, rest = argv[0], argv[1:]
+    py = ensure_venv(job)
+    if job == "demo":
+        cmd = [str(py), "-m", "lissnas_bench.cli", "demo", *rest]
+    else:
+        cmd = [str(py), "-m", "pytest", "-q", *rest]
+    return subprocess.call(cmd, cwd=ROOT)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
