@@ -108,8 +108,7 @@ class Benchmark:
 
     def rows(self, archs, *, missing: str = "raise") -> np.ndarray:
         """Row of each architecture (canonicalised first).  ``missing='mask'`` returns -1 instead of raising."""
-        a = self.space.validate(archs)
-        k = self.space.index(a)
+        k = self.space.index(archs)  # validates and canonicalises
         lut = self._row_lookup()
         if lut is not False:
             r = lut[k]
@@ -118,6 +117,7 @@ class Benchmark:
             r = np.where(self.keys[pos] == k, pos, -1) if len(self.keys) else np.full(len(k), -1)
         if missing == "raise" and (r < 0).any():
             bad = int(np.flatnonzero(r < 0)[0])
+            a = self.space.validate(archs)
             raise UnknownArchitecture(
                 f"benchmark {self.id!r} has no row for {self.space.to_strings(a[bad : bad + 1])[0]} "
                 f"({len(self)} architectures are tabulated)"

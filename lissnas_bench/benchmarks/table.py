@@ -32,7 +32,9 @@ def read_frame(path: Path, arch_column: str | None) -> tuple[pd.DataFrame, str]:
         raise DataFileError(f"{path}: no such file")
     try:
         if kind in ("csv", "tsv"):
-            df = pd.read_csv(path, sep="," if kind == "csv" else "\t", low_memory=False)
+            # the architecture column stays text: '00000000' must not become the integer 0
+            dtype = {arch_column: str} if arch_column else None
+            df = pd.read_csv(path, sep="," if kind == "csv" else "\t", low_memory=False, dtype=dtype)
         elif kind == "parquet":
             df = pd.read_parquet(path)
         else:
@@ -105,6 +107,21 @@ def numeric_columns(df: pd.DataFrame, arch_column: str) -> tuple[dict[str, np.nd
     return cols, skipped
 
 
+def guess_default_metric(names: list[str]) -> str:
+    """The column that looks most like a validation accuracy (ties: the leftmost); pass one to be sure.
+
+    Score: +2 for "val", +2 for "acc"/"perf", +1 for "mean", -3 for a per-seed column "x[i]",
+    -5 for "loss"/"time"/"flops"/"param"/"latency".
+    """
+
+    def score(n: str) -> int:
+        n = n.lower()
+        s = 2 * ("val" in n) + 2 * ("acc" in n or "perf" in n) + ("mean" in n) - 3 * ("[" in n)
+        return s - 5 * any(t in n for t in ("loss", "time", "flops", "param", "latency"))
+
+    return max(names, key=score)  # max keeps the first of equal scores
+
+
 def load_table(
     path,
     *,
@@ -154,8 +171,7 @@ def load_table(
     if cost_column is not None and cost_column not in cols:
         raise UnknownName("cost column", cost_column, cols)
     if default_metric is None:
-        acc = [c for c in cols if any(t in c.lower() for t in ("acc", "perf"))]
-        default_metric = acc[0] if acc else next(iter(cols))
+        default_metric = guess_default_metric(list(cols))
     notes = [f"skipped non-numeric columns: {', '.join(skipped)}"] if skipped else []
     return Benchmark(
         id=bench_id or f"table:{path.name}",

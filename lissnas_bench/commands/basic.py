@@ -27,13 +27,19 @@ def benchmarks(json_out: JsonOpt = False) -> None:
     from rich.table import Table
 
     t = Table(title="lissnas-bench benchmarks", show_lines=True)
-    for col in ("id", "space", "archs", "datasets", "metrics", "source"):
-        t.add_column(col, overflow="fold")
+    t.add_column("id", no_wrap=True)
+    t.add_column("space", no_wrap=True)
+    t.add_column("archs", justify="right", no_wrap=True)
+    t.add_column("datasets", overflow="fold")
+    t.add_column("metrics", overflow="fold")
     for i in infos:
-        metrics = sorted({m for ms in i["metrics"].values() for m in ms})
-        shown = ", ".join(metrics[:8]) + (f", ... ({len(metrics)})" if len(metrics) > 8 else "")
-        t.add_row(i["id"], i["space"], str(i["architectures"]), ", ".join(i["datasets"]), shown, i["source"])
-    Console().print(t)
+        metrics = list(dict.fromkeys(m for ms in i["metrics"].values() for m in ms))
+        shown = ", ".join(metrics[:6]) + (f", ... ({len(metrics)} in all)" if len(metrics) > 6 else "")
+        t.add_row(i["id"], i["space"], f"{i['architectures']:,}", ", ".join(i["datasets"]), shown)
+    console = Console()
+    console.print(t)
+    for i in infos:
+        console.print(f"[bold]{i['id']}[/bold]: {i['source']}", soft_wrap=True)
 
 
 def spaces(json_out: JsonOpt = False) -> None:

@@ -13,6 +13,7 @@ _REGISTRY: dict[str, str] = {
     "nb201": "lissnas_bench.spaces.nb201:NB201Space",
     "nasbench-macro": "lissnas_bench.spaces.macro:MacroSpace",
     "nasbench-graph": "lissnas_bench.spaces.graph:GraphSpace",
+    "mobilenet": "lissnas_bench.spaces.mobilenet:MobileNetSpace",
     "nb101": "lissnas_bench.spaces.nb101:NB101Space",
     "darts": "lissnas_bench.spaces.darts:DartsSpace",
     "nats-sss": "lissnas_bench.spaces.nats_sss:NATSSizeSpace",

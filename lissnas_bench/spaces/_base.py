@@ -102,8 +102,14 @@ class Space(ABC):
         return self.in_range(self.as_archs(archs))
 
     def canonicalize(self, archs) -> np.ndarray:
-        """Map every valid encoding to the canonical encoding of its architecture (identity here)."""
-        return self.as_archs(archs).copy()
+        """Map every valid encoding to the canonical encoding of its architecture (identity here).
+
+        Raises ``InvalidArchitecture`` for invalid rows rather than passing them through.
+        """
+        a = self.as_archs(archs)
+        if not self.in_range(a).all():
+            self.validate(a)  # raises, naming the first bad row
+        return a.copy()
 
     def validate(self, archs) -> np.ndarray:
         """Canonical array of ``archs``; one ``InvalidArchitecture`` naming the first bad row otherwise."""

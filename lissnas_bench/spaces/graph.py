@@ -116,11 +116,11 @@ def _load_or_compute_canon() -> np.ndarray:
         try:
             canon = np.load(path, allow_pickle=False)
             ok = canon.shape == (_RAW,) and canon.dtype == np.int32
-            if ok and (canon < _RAW).all():
+            if ok and ((canon >= -1) & (canon < _RAW)).all():
                 valid = canon >= 0
                 if np.array_equal(canon[canon[valid]], canon[valid]):
                     return canon
-        except (OSError, ValueError):
+        except Exception:  # noqa: BLE001 - an unreadable cache is recomputed and replaced
             pass
     canon = _compute_canon()
     if path:
@@ -168,6 +168,23 @@ def _adjacency() -> tuple[np.ndarray, np.ndarray]:
     keys = _sorted_unique(s[ok] * m + d[ok])
     indptr = np.concatenate([[0], np.cumsum(np.bincount(keys // m, minlength=m))]).astype(np.int64)
     return indptr, (keys % m).astype(np.int32)
+
+
+@lru_cache(maxsize=1)
+def _adjacency_matrix():
+    """The neighbour graph as an int16 scipy CSR matrix (rows and columns = index)."""
+    from scipy import sparse
+
+    indptr, nbr = _adjacency()
+    m = len(indptr) - 1
+    return sparse.csr_matrix((np.ones(len(nbr), np.int16), nbr, indptr), shape=(m, m))
+
+
+def _bad_hash(v) -> str:
+    return (
+        f"nasbench-graph: {v} is not a NAS-Bench-Graph hash: expected at most 5 decimal digits "
+        f"(link index, then 4 op indices), each 0..{_K - 1}"
+    )
 
 
 def _gather(indptr: np.ndarray, nbr: np.ndarray, rows: np.ndarray, nodes: np.ndarray):
@@ -264,11 +281,7 @@ class GraphSpace(Space):
         digits = (h[:, None] // _HASH_RADIX) % 10
         bad = (h < 0) | (h >= 10**5) | (digits >= _K).any(axis=1)
         if bad.any():
-            v = int(h[np.flatnonzero(bad)[0]])
-            raise InvalidArchitecture(
-                f"{self.name}: {v} is not a NAS-Bench-Graph hash: expected at most 5 decimal digits "
-                f"(link index, then 4 op indices), each 0..{_K - 1}"
-            )
+            raise InvalidArchitecture(_bad_hash(h[np.flatnonzero(bad)[0]]))
         return self.canonicalize(digits)
 
     def protein_mask(self, archs) -> np.ndarray:
@@ -308,25 +321,29 @@ class GraphSpace(Space):
             rows, nodes = _gather(indptr, nbr, np.arange(len(start)), start)
             return _tables().member_archs[nodes], rows
         m = self.size
-        # BFS on a dense (sources, members) visited bitmap: ~16 MB per chunk, no sorting of huge key arrays
+        adj = _adjacency_matrix()
+        # BFS over a dense (members, sources) frontier: one sparse-dense product per step is far cheaper than
+        # gathering and de-duplicating the frontier's neighbour lists once the ball gets large
         chunk = max(1, 2**24 // m)
         out_src, out_node = [], []
         for c0 in range(0, len(start), chunk):
             st = start[c0 : c0 + chunk]
-            seen = np.zeros((len(st), m), dtype=bool)
-            f_src, f_node = np.arange(len(st)), st
-            seen[f_src, f_node] = True
-            for _ in range(radius):
-                rows, nodes = _gather(indptr, nbr, f_src, f_node)
-                fresh = ~seen[rows, nodes]
-                front = np.zeros_like(seen)
-                front[rows[fresh], nodes[fresh]] = True
-                f_src, f_node = np.nonzero(front)
-                if not len(f_src):
+            cols = np.arange(len(st))
+            seen = np.zeros((m, len(st)), dtype=bool)
+            seen[st, cols] = True
+            front = np.zeros_like(seen)
+            rows, nodes = _gather(indptr, nbr, cols, st)  # step 1 straight from the CSR rows
+            front[nodes, rows] = True
+            seen |= front
+            for _ in range(radius - 1):
+                # counts are at most the maximum degree (156), so int16 cannot overflow
+                front = (adj @ front.view(np.int8)) > 0
+                front &= ~seen
+                if not front.any():
                     break
                 seen |= front
-            seen[np.arange(len(st)), st] = False
-            r, n = np.nonzero(seen)
+            seen[st, cols] = False
+            r, n = np.nonzero(seen.T)  # row-major over (source, member): sorted by source, then index
             out_src.append(r + c0)
             out_node.append(n)
         if not out_src:
@@ -342,7 +359,9 @@ class GraphSpace(Space):
     # ---------------------------------------------------------------- strings
     def _parse(self, s: str) -> tuple[int, ...]:
         if s.isascii() and s.isdigit():
-            return tuple(int(v) for v in self.from_hash([int(s)])[0])
+            if len(s.lstrip("0")) > 5 or "9" in s:
+                raise InvalidArchitecture(_bad_hash(s))
+            return tuple(int(c) for c in s.rjust(5, "0")[-5:])
         link_txt, sep, ops_txt = s.partition(":")
         if not sep:
             raise InvalidArchitecture(

@@ -15,7 +15,9 @@ one model (same ``hash``).  ``index`` is the mixed-radix value of the canonical 
 ``[0, 2**21 * 3**5)``, not a dense rank (the 423,624 models are not enumerated here, so ``finite`` is False).
 
 Distance is Hamming on the canonical encoding (so an edit can move several positions once relabelled).
-Neighbours are edits: change one interior op or add/remove one edge, keep valid ones, canonicalise, de-duplicate.
+Neighbours are graph edits: change one interior op, remove one edge, or add one edge between two vertices in
+either direction that keeps the graph acyclic; keep valid ones, canonicalise, de-duplicate.  An edit that prunes
+no vertex can be undone by one edit (symmetric); removing an edge that prunes vertices cannot.
 Sampling is uniform over valid *labelled* 7-vertex specs by rejection (as NAS-Bench-101's ``random_spec``), not
 uniform over the 423,624 isomorphism classes.
 
@@ -68,32 +70,39 @@ _KEY_BITS = 29
 _NASLIB_TO_OP = {NASLIB_OPS.index(o): o for o in NASLIB_OPS}
 
 
-def _perm_tables():
-    """Weights turning an encoding into the key of each interior relabelling, and which edges each breaks.
+# Adjacency entries an edit can ever set: the 21 above the diagonal plus the 10 backward edges between interior
+# vertices (nothing enters the input or leaves the output).
+_BACK_I, _BACK_J = np.array([(i, j) for i in range(1, V - 1) for j in range(i + 1, V - 1)]).T
+_ENT_I = np.concatenate([_EI, _BACK_J])
+_ENT_J = np.concatenate([_EJ, _BACK_I])
+# Weight of an entry that a relabelling would put on or below the diagonal: larger than any key times the edge
+# count, so the minimum over relabellings never picks one that is not upper-triangular.
+_BAD_WEIGHT = float(2**40)
 
-    Relabelling ``p`` sends vertex ``v`` to ``sigma[p, v]``.  The key of the relabelled encoding is
-    ``bits @ W_edge[:, p] + ops @ W_op[:, p]``; it is upper-triangular iff ``bits @ B[:, p] == 0``.
+
+def _perm_tables():
+    """Weights turning adjacency entries + ops into the key of each interior relabelling.
+
+    Relabelling ``p`` sends vertex ``v`` to ``sigma[p, v]``.  For a DAG with entries ``bits`` (the 31 of
+    ``_ENT_I, _ENT_J``) the relabelled encoding has key ``bits @ W_adj[:, p] + ops @ W_op[:, p]``, or at least
+    ``_BAD_WEIGHT`` when the relabelled matrix is not upper-triangular.
     """
     sigma = np.array([(0, *p, V - 1) for p in itertools.permutations(range(1, V - 1))])
     pos = {e: k for k, e in enumerate(EDGES)}
-    P = len(sigma)
-    w_edge = np.zeros((N_EDGE, P))
-    bad = np.zeros((N_EDGE, P))
-    w_op = np.zeros((N_OP, P))
+    w_adj = np.zeros((len(_ENT_I), len(sigma)))
+    w_op = np.zeros((N_OP, len(sigma)))
     for p, s in enumerate(sigma):
-        for k, (i, j) in enumerate(EDGES):
+        for k, (i, j) in enumerate(zip(_ENT_I, _ENT_J)):
             a, b = s[i], s[j]
-            if a < b:
-                w_edge[k, p] = _RADIX[pos[(a, b)]]
-            else:
-                bad[k, p] = 1
+            w_adj[k, p] = _RADIX[pos[(a, b)]] if a < b else _BAD_WEIGHT
         for v in range(1, V - 1):
             w_op[v - 1, p] = _RADIX[N_EDGE + s[v] - 1]
-    return w_edge, bad, w_op
+    return w_adj, w_op
 
 
-# float64 matmuls (BLAS) are exact here: every key is an integer below 2**29.
-_W_EDGE, _BAD, _W_OP = _perm_tables()
+# float64 matmuls (BLAS) are exact here: every sum stays below 2**53.
+_W_ADJ, _W_OP = _perm_tables()
+_BIT = (1 << np.arange(V)).astype(np.uint8)
 
 
 def adjacency(archs: np.ndarray) -> np.ndarray:
@@ -105,17 +114,58 @@ def adjacency(archs: np.ndarray) -> np.ndarray:
 
 
 def _prune(A: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Vertices on an input→output path ``keep`` (n, 7) and whether input reaches output (n,)."""
+    """Vertices on an input→output path ``keep`` (n, 7) and whether input reaches output (n,).
+
+    ``A`` may be any DAG on the 7 vertices (not only upper-triangular), so reachability is iterated; vertex sets
+    are 7-bit masks so each step is a handful of vectorised integer operations.
+    """
     n = len(A)
-    fwd = np.zeros((n, V), bool)
-    bwd = np.zeros((n, V), bool)
-    fwd[:, 0] = True
-    bwd[:, V - 1] = True
-    for v in range(1, V):  # edges only go from lower to higher vertices, so one pass suffices
-        fwd[:, v] = (fwd[:, :v] & A[:, :v, v]).any(axis=1)
-    for v in range(V - 2, -1, -1):
-        bwd[:, v] = (A[:, v, v + 1 :] & bwd[:, v + 1 :]).any(axis=1)
-    return fwd & bwd, fwd[:, V - 1]
+    succ = np.packbits(A, axis=2, bitorder="little")[:, :, 0]  # bit j of succ[:, v]: edge v -> j
+    pred = np.packbits(A, axis=1, bitorder="little")[:, 0, :]  # bit i of pred[:, v]: edge i -> v
+
+    def closure(start: int, nbr: np.ndarray) -> np.ndarray:
+        seen = np.full(n, start, dtype=np.uint8)
+        for _ in range(V - 1):
+            new = seen.copy()
+            for v in range(V):
+                new |= np.where(seen & _BIT[v], nbr[:, v], 0).astype(np.uint8)
+            if (new == seen).all():
+                break
+            seen = new
+        return seen
+
+    fwd = closure(1, succ)
+    bwd = closure(1 << (V - 1), pred)
+    keep = ((fwd & bwd)[:, None] & _BIT[None, :]) > 0
+    return keep, (fwd & _BIT[V - 1]) > 0
+
+
+def _reach(A: np.ndarray) -> np.ndarray:
+    """Transitive closure (paths of length >= 1) of DAG adjacencies (n, 7, 7)."""
+    R = A.copy()
+    for _ in range(3):  # path lengths double each round: 1, 2, 4, 8 >= 6
+        R |= (R.astype(np.uint8) @ R.astype(np.uint8)) > 0
+    return R
+
+
+def _valid_graphs(A: np.ndarray) -> np.ndarray:
+    """NAS-Bench-101 validity of DAG adjacencies: input reaches output, at most 9 edges after pruning."""
+    keep, connected = _prune(A)
+    n_edges = (A & keep[:, :, None] & keep[:, None, :]).sum(axis=(1, 2))
+    return connected & (n_edges <= MAX_EDGES)
+
+
+def _graph_keys(A: np.ndarray, ops: np.ndarray) -> np.ndarray:
+    """Canonical key of valid DAGs ``A`` (n, 7, 7) with interior ops (n, 5): min over relabellings."""
+    out = np.empty(len(A), dtype=np.int64)
+    for s in range(0, len(A), 32768):  # bounds the (rows, 120) temporaries to ~30 MB
+        blk = A[s : s + 32768]
+        keep, _ = _prune(blk)
+        blk = blk & keep[:, :, None] & keep[:, None, :]
+        bits = blk[:, _ENT_I, _ENT_J].astype(np.float64)
+        o = np.where(keep[:, 1 : V - 1], ops[s : s + 32768], 0).astype(np.float64)
+        out[s : s + 32768] = (bits @ _W_ADJ + o @ _W_OP).min(axis=1).astype(np.int64)
+    return out
 
 
 def _hash_module(matrix: np.ndarray, labels: list[int]) -> str:
@@ -210,29 +260,14 @@ class NB101Space(Space):
 
     # ---------------------------------------------------------------- validity
     def _valid_rows(self, a: np.ndarray) -> np.ndarray:
-        ok = self.in_range(a)
-        A = adjacency(a)
-        keep, connected = _prune(A)
-        n_edges = (A & keep[:, :, None] & keep[:, None, :]).sum(axis=(1, 2))
-        return ok & connected & (n_edges <= MAX_EDGES)
+        return self.in_range(a) & _valid_graphs(adjacency(a))
 
     def is_valid(self, archs) -> np.ndarray:
         return self._valid_rows(self.as_archs(archs))
 
     def _keys(self, a: np.ndarray) -> np.ndarray:
         """Canonical key (= index) of valid encodings ``a``."""
-        out = np.empty(len(a), dtype=np.int64)
-        for s in range(0, len(a), 32768):  # bounds the (rows, 120) temporaries to ~30 MB
-            blk = a[s : s + 32768]
-            A = adjacency(blk)
-            keep, _ = _prune(A)
-            A &= keep[:, :, None] & keep[:, None, :]
-            bits = A[:, _EI, _EJ].astype(np.float64)
-            ops = np.where(keep[:, 1 : V - 1], blk[:, N_EDGE:], 0).astype(np.float64)
-            key = bits @ _W_EDGE + ops @ _W_OP
-            key[(bits @ _BAD) > 0] = np.inf
-            out[s : s + 32768] = key.min(axis=1).astype(np.int64)
-        return out
+        return _graph_keys(adjacency(a), a[:, N_EDGE:])
 
     def canonicalize(self, archs) -> np.ndarray:
         a = self.as_archs(archs)
@@ -283,24 +318,49 @@ class NB101Space(Space):
 
     # ---------------------------------------------------------------- locality
     def _edits(self, a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """All single edits of canonical rows ``a``: valid, canonical, != source, unique per source."""
-        n = len(a)
-        flips = np.repeat(a[:, None, :], N_EDGE, axis=1)
-        r = np.arange(N_EDGE)
-        flips[:, r, r] = 1 - flips[:, r, r]
-        opch = np.repeat(a[:, None, :], 2 * N_OP, axis=1)
-        cols = N_EDGE + np.repeat(np.arange(N_OP), 2)
-        shift = np.tile([1, 2], N_OP)
-        j = np.arange(2 * N_OP)
-        opch[:, j, cols] = (opch[:, j, cols] + shift) % len(OPS)
-        cand = np.concatenate([flips, opch], axis=1).reshape(-1, POSITIONS)
-        src = np.repeat(np.arange(n), N_EDGE + 2 * N_OP)
-        ok = self._valid_rows(cand)
-        cand, src = cand[ok], src[ok]
-        keys = self._keys(cand)
+        """All single graph edits of canonical rows ``a``: valid, canonical, != source, unique per source.
+
+        Edits act on the graph, not on the encoding: an edge may be added between two interior vertices in
+        either direction as long as the graph stays acyclic (so every edge removal can be undone by an edit).
+        """
+        keys_out, src_out = [], []
+        for s in range(0, len(a), 4096):  # bounds the (rows, 41, 7, 7) candidate block
+            blk = a[s : s + 4096]
+            n = len(blk)
+            A = adjacency(blk)
+            ops = blk[:, N_EDGE:].astype(np.int64)
+            # 21 flips of an upper-triangular entry
+            fl = np.repeat(A[:, None], N_EDGE, axis=1)
+            r = np.arange(N_EDGE)
+            fl[:, r, _EI, _EJ] = ~fl[:, r, _EI, _EJ]
+            # 10 backward edges j -> i between interior vertices, acyclic only if there is no path i -> j
+            bk = np.repeat(A[:, None], len(_BACK_I), axis=1)
+            r = np.arange(len(_BACK_I))
+            bk[:, r, _BACK_J, _BACK_I] = True
+            bk_ok = ~_reach(A)[:, _BACK_I, _BACK_J]
+            # 10 op changes
+            oc_ops = np.repeat(ops[:, None], 2 * N_OP, axis=1)
+            col = np.repeat(np.arange(N_OP), 2)
+            r = np.arange(2 * N_OP)
+            oc_ops[:, r, col] = (oc_ops[:, r, col] + np.tile([1, 2], N_OP)) % len(OPS)
+            oc = np.repeat(A[:, None], 2 * N_OP, axis=1)
+            candA = np.concatenate([fl, bk, oc], axis=1)
+            candO = np.concatenate(
+                [np.repeat(ops[:, None], N_EDGE + len(_BACK_I), axis=1), oc_ops], axis=1
+            )
+            ok = np.concatenate([np.ones((n, N_EDGE), bool), bk_ok, np.ones((n, 2 * N_OP), bool)], axis=1)
+            m = candA.shape[1]
+            candA, candO = candA.reshape(-1, V, V), candO.reshape(-1, N_OP)
+            ok = ok.reshape(-1)
+            ok[ok] = _valid_graphs(candA[ok])
+            src = np.repeat(np.arange(s, s + n), m)[ok]
+            keys_out.append(_graph_keys(candA[ok], candO[ok]))
+            src_out.append(src)
+        keys = np.concatenate(keys_out) if keys_out else np.empty(0, np.int64)
+        src = np.concatenate(src_out) if src_out else np.empty(0, np.int64)
         own = self._keys(a)
         keep = keys != own[src]
-        comb, first = np.unique((src[keep].astype(np.int64) << _KEY_BITS) | keys[keep], return_index=True)
+        comb = np.unique((src[keep].astype(np.int64) << _KEY_BITS) | keys[keep])
         return self.from_index(comb & ((1 << _KEY_BITS) - 1)), comb >> _KEY_BITS
 
     def neighbours(self, archs, radius: int = 1) -> tuple[np.ndarray, np.ndarray]:

@@ -12,7 +12,8 @@ String formats (all accepted by ``from_strings``, the first is the default of ``
 
 >>> from lissnas_bench.spaces import get_space
 >>> s = get_space("nb201")
->>> a = s.from_strings("|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|")
+>>> cell = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|"
+>>> a = s.from_strings(cell)
 >>> a.tolist(), s.to_strings(a, "compact"), s.to_strings(a, "naslib")
 ([[3, 3, 3, 1, 3, 3]], ['333133'], ['(2, 2, 0, 2, 2, 2)'])
 """
