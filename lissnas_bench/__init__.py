@@ -14,6 +14,8 @@ from .errors import (
     UnknownName,
 )
 from .benchmarks import Benchmark, Oracle, available_benchmarks, load_benchmark
+from .evaluation import evaluate
+from .shrinkers import available_shrinkers, get_shrinker, load_shrunk
 from .spaces import available_spaces, get_space
 
 __version__ = "0.1.0"
@@ -22,7 +24,11 @@ __all__ = [
     "Benchmark",
     "Oracle",
     "available_benchmarks",
+    "available_shrinkers",
     "available_spaces",
+    "evaluate",
+    "get_shrinker",
+    "load_shrunk",
     "load_benchmark",
     "BudgetExhausted",
     "ChecksumMismatch",

@@ -21,6 +21,7 @@ app = typer.Typer(
 
 _COMMAND_MODULES = [
     "lissnas_bench.commands.basic",
+    "lissnas_bench.commands.shrink",
 ]
 
 for _mod in _COMMAND_MODULES:

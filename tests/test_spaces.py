@@ -471,17 +471,15 @@ def test_graph_from_hash_errors(graph):
         graph.from_hash([1.5])
 
 
-def test_graph_disk_cache_optional(graph, tmp_path, monkeypatch):
-    import lissnas_bench
+def test_graph_disk_cache(graph, tmp_path, monkeypatch):
     from lissnas_bench.spaces import graph as graph_mod
 
     canon = graph_mod._tables().canon
-    monkeypatch.setattr(lissnas_bench, "cache_dir", lambda: tmp_path, raising=False)
+    monkeypatch.setenv("LISSNAS_BENCH_HOME", str(tmp_path))
     path = Path(graph_mod._cache_file())
-    assert path.parent == tmp_path
+    assert path.parent == tmp_path / "spaces"
+    path.parent.mkdir(parents=True)
     path.write_bytes(b"not a numpy file")  # a corrupt cache is recomputed and replaced
     np.testing.assert_array_equal(graph_mod._load_or_compute_canon(), canon)
     np.testing.assert_array_equal(np.load(path), canon)
     np.testing.assert_array_equal(graph_mod._load_or_compute_canon(), canon)  # now from disk
-    monkeypatch.delattr(lissnas_bench, "cache_dir")
-    assert graph_mod._cache_file() is None

@@ -33,7 +33,7 @@ from ..errors import BudgetExhausted, DataFileError, InvalidConfig, UnknownArchi
 class SupernetOracle:
     """Budgeted, caching access to a scoring function over a space (higher is better).
 
-    ``budget=None`` is unlimited.  ``cost_seconds`` accumulates the wall-clock time spent scoring, the
+    ``budget=None`` is unlimited.  ``sim_seconds`` accumulates the wall-clock time spent scoring, the
     analogue of a benchmark's simulated training seconds.
     """
 
@@ -46,7 +46,16 @@ class SupernetOracle:
         self.budget = None if budget is None else int(budget)
         self.name = name
         self._cache: dict[bytes, float] = {}
-        self.cost_seconds = 0.0
+        #: architectures in the order they were first scored (for anytime curves)
+        self.history: list[np.ndarray] = []
+        #: wall-clock seconds spent scoring (the benchmark Oracle's simulated training time)
+        self.sim_seconds = 0.0
+        self.has_time = True
+        self.dataset, self.metric = name, "top1"
+
+    @property
+    def cost_seconds(self) -> float:
+        return self.sim_seconds
 
     @property
     def queries(self) -> int:
@@ -57,11 +66,28 @@ class SupernetOracle:
     def remaining(self) -> float:
         return math.inf if self.budget is None else self.budget - self.queries
 
+    def _keys(self, a: np.ndarray) -> list[bytes]:
+        return [r.tobytes() for r in np.ascontiguousarray(a, dtype=np.int8)]
+
+    def is_known(self, archs) -> np.ndarray:
+        """Which architectures were already scored (asking them again costs nothing)."""
+        return np.array([k in self._cache for k in self._keys(self.space.validate(archs))], dtype=bool)
+
+    def new_count(self, archs) -> int:
+        """How many distinct architectures of ``archs`` a query would charge."""
+        return len({k for k in self._keys(self.space.validate(archs)) if k not in self._cache})
+
+    def queried(self) -> tuple[np.ndarray, np.ndarray]:
+        """All architectures scored so far (in order) and their scores."""
+        a = np.array(self.history, dtype=np.int8).reshape(-1, self.space.positions)
+        return a, np.array([self._cache[k] for k in self._keys(a)], dtype=np.float64)
+
     def query(self, archs) -> np.ndarray:
+        """Scores of ``archs``; charges each architecture not scored before, all or nothing."""
         import time
 
         a = self.space.validate(archs)
-        keys = [r.tobytes() for r in np.ascontiguousarray(a, dtype=np.int8)]
+        keys = self._keys(a)
         new_idx, new_keys = [], set()
         for i, k in enumerate(keys):
             if k not in self._cache and k not in new_keys:
@@ -75,12 +101,15 @@ class SupernetOracle:
         if new_idx:
             t0 = time.perf_counter()
             scores = np.asarray(self.score_fn(a[new_idx]), dtype=np.float64).reshape(-1)
-            self.cost_seconds += time.perf_counter() - t0
+            self.sim_seconds += time.perf_counter() - t0
             if len(scores) != len(new_idx):
                 raise InvalidConfig(f"score function returned {len(scores)} values for {len(new_idx)} architectures")
             for i, s in zip(new_idx, scores):
                 self._cache[keys[i]] = float(s)
+                self.history.append(a[i].copy())
         return np.array([self._cache[k] for k in keys], dtype=np.float64)
+
+    __call__ = query
 
     def __repr__(self) -> str:
         return f"<SupernetOracle {self.space.name}: {self.queries} queries, budget {self.budget}>"

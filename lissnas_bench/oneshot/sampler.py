@@ -47,7 +47,7 @@ def load_region(space: Space, shrunk=None):
             from ..shrinkers.shrunk import load_shrunk
         except ImportError as exc:  # pragma: no cover - the shrinkers package ships with the core
             raise InvalidConfig("shrunk spaces need lissnas_bench.shrinkers.shrunk, which is not available") from exc
-        region = load_shrunk(data)
+        region = load_shrunk(data, space)
     rspace = getattr(region, "space", None)
     if rspace is not None and getattr(rspace, "name", space.name) != space.name:
         raise InvalidConfig(f"shrunk: the shrunk space belongs to space {rspace.name!r}, not {space.name!r}")

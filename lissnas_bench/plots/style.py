@@ -35,16 +35,16 @@ _FIXED = {
     "op-pruning": 1,  # orange
     "top-samples": 2,  # green
     "single-region": 4,  # purple
-    "random": 7,  # grey
-    FULL_SPACE: 7,
+    "random": 7,  # light grey
 }
+#: the full space is drawn in a dark neutral grey, distinct from the light grey of the random baseline
+_FULL_SPACE_COLOR = (0.25, 0.25, 0.25)
 _FREE = (3, 5, 6, 8, 9)  # for method names not listed above, picked by a stable hash of the name
 
 _RC = {
     "figure.dpi": 100,
     "savefig.dpi": DPI,
-    "savefig.bbox": "tight",
-    "savefig.pad_inches": 0.02,
+    # no bbox="tight": constrained layout already fits the margins, and tight bboxes would double the layout cost
     "font.size": 7,
     "axes.titlesize": 7,
     "axes.labelsize": 7,
@@ -70,15 +70,26 @@ _RC = {
 }
 
 
-def palette() -> list[tuple[float, float, float]]:
-    """seaborn's colour-blind palette (10 colours)."""
-    import seaborn as sns
+#: seaborn's "colorblind" palette, ``sns.color_palette("colorblind", 10).as_hex()`` (spelled out: importing
+#: seaborn costs more than drawing a figure; tests check the two agree)
+COLORBLIND = ("#0173b2", "#de8f05", "#029e73", "#d55e00", "#cc78bc", "#ca9161", "#fbafe4", "#949494", "#ece133",
+              "#56b4e9")
 
-    return [tuple(c) for c in sns.color_palette("colorblind", 10)]
+
+def _rgb(hex_colour: str) -> tuple[float, float, float]:
+    h = hex_colour.lstrip("#")
+    return tuple(int(h[i : i + 2], 16) / 255 for i in (0, 2, 4))
+
+
+def palette() -> list[tuple[float, float, float]]:
+    """seaborn's colour-blind palette (10 colours) as RGB tuples."""
+    return [_rgb(c) for c in COLORBLIND]
 
 
 def method_color(name: str):
     """The colour of a method (or of ``FULL_SPACE``); the same in every figure."""
+    if name == FULL_SPACE:
+        return _FULL_SPACE_COLOR
     pal = palette()
     if name in _FIXED:
         return pal[_FIXED[name]]
@@ -130,12 +141,16 @@ def save_figure(fig, path_stem: str | Path) -> list[Path]:
     stem = Path(path_stem)
     stem.parent.mkdir(parents=True, exist_ok=True)
     out = []
+    engine = fig.get_layout_engine()
     for ext, extra in (("png", {"dpi": DPI, "metadata": {"Software": None}}),
                        ("svg", {"metadata": {"Date": None, "Creator": None}})):
         path = stem.with_suffix(f".{ext}")
         with atomic_path(path) as tmp:
             fig.savefig(tmp, format=ext, **extra)
         out.append(path)
+        # the layout is solved by the first save; freezing it halves the cost of the second (same geometry)
+        fig.set_layout_engine("none")
+    fig.set_layout_engine(engine)
     return out
 
 

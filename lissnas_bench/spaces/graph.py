@@ -77,15 +77,12 @@ def _package_version() -> str:
 
 
 def _cache_file():
-    """Disk cache path, or None: only used when ``lissnas_bench.cache_dir()`` exists."""
+    """Disk cache of the canonicalisation table, under the project's cache home."""
     try:
-        import lissnas_bench
+        from .._io import home
 
-        cache_dir = getattr(lissnas_bench, "cache_dir", None)
-        if cache_dir is None:
-            return None
         return os.path.join(
-            os.fspath(cache_dir()), f"nasbench-graph-canon-{_package_version()}-v{_TABLE_VERSION}.npy"
+            os.fspath(home() / "spaces"), f"nasbench-graph-canon-{_package_version()}-v{_TABLE_VERSION}.npy"
         )
     except Exception:  # noqa: BLE001 - the cache is an optimisation, never a failure
         return None

@@ -349,16 +349,16 @@ def mobilenet_layout(
     )
     size = (resolution - 1) // 2 + 1
     blocks = [Block("first", stem, first, 1, size, (mbconv(3, 1),), searchable=False)]
-    cin = first
+    cin, nominal_cin = first, 16
     for s, (c, n, stride) in enumerate(MOBILENET_STAGES, start=1):
         cout = make_divisible(c * width_mult)
         for j in range(n):
             st = stride if j == 0 else 1
-            keeps = st == 1 and cin == cout
-            ops = MOBILENET_OPS + ((IDENTITY,) if keeps else ())
+            # where skip is a choice is decided at width 1.0, so every width has the same space
+            ops = MOBILENET_OPS + ((IDENTITY,) if st == 1 and nominal_cin == c else ())
             b = Block(f"stage{s}.{j}", cin, cout, st, size, ops)
             blocks.append(b)
-            size, cin = b.size_out, cout
+            size, cin, nominal_cin = b.size_out, cout, c
     return Layout("mobilenet", resolution, num_classes, stem, 2, tuple(blocks), head, "relu6")
 
 

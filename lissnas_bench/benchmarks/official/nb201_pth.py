@@ -1,0 +1,277 @@
+"""NAS-Bench-201 official ``.pth`` files (v1.0 ``NAS-Bench-201-v1_0-e61699.pth``, v1.1 ``...-v1_1-096897.pth``).
+
+The file is a ``torch.save`` of ``{'meta_archs', 'arch2infos', 'evaluated_indexes', ...}`` where
+``arch2infos[i] = {'less': ArchResults-state (12 epochs), 'full': ArchResults-state (200 epochs)}``.  It is read
+in stream (``StreamingUnpickler``, legacy and zip ``torch.save`` layouts) and each architecture is turned into
+values with ``nas_201_api.ArchResults`` itself; per-epoch curves are not kept, only the end of training.
+
+Columns per dataset (``cifar10-valid``, ``cifar10``, ``cifar100``, ``ImageNet16-120``) and budget E in {12, 200}:
+``train-accuracy@E``, ``train-loss@E``, ``train-time@E`` (total training seconds) and ``<set>-accuracy@E``,
+``<set>-loss@E``, ``<set>-time@E`` for each evaluation set of the release (``x-valid``, ``x-test``,
+``ori-test``), each as the mean over seeds and per seed (``.../seed777``); plus ``flops``, ``params``, ``latency``.
+
+>>> from lissnas_bench.benchmarks.official import import_file   # doctest: +SKIP
+>>> bench = import_file("nb201", "NAS-Bench-201-v1_1-096897.pth")  # doctest: +SKIP
+>>> bench.query(bench.space.from_strings(["|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|"]),
+...             "cifar10-valid", "x-valid-accuracy@200")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import pickle
+import re
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from ..._imports import optional_import
+from ...errors import DataFileError
+from ...spaces import get_space
+from .._base import Benchmark
+from ._common import Columns, Progress, StreamingUnpickler, metric_name, no_progress, pickle_classes, verify_md5_suffix
+
+KIND = "nb201"
+EXTRA = "nb201"
+#: official releases: version -> (file name, md5 prefix)
+RELEASES = {"v1_0": "NAS-Bench-201-v1_0-e61699.pth", "v1_1": "NAS-Bench-201-v1_1-096897.pth"}
+_NAME_RE = re.compile(r"NAS-Bench-201-(v\d+_\d+)-([0-9a-fA-F]+)\.pth$")
+_HP = {"less": 12, "full": 200}
+_TORCH_MAGIC = 0x1950A86A20F9469CFC6C
+_DATASET_ORDER = ("cifar10-valid", "cifar10", "cifar100", "ImageNet16-120")
+
+
+def hp_epochs(hp) -> int:
+    """'less' -> 12, 'full' -> 200 (NB201 keys); '01', '12', '90', '200' -> the int (NATS-Bench keys)."""
+    if hp in _HP:
+        return _HP[hp]
+    try:
+        return int(hp)
+    except (TypeError, ValueError):
+        raise DataFileError(f"unknown training budget key {hp!r} (expected less/full or an epoch count)") from None
+
+
+def extract_arch(cols: Columns, row: int, hp2state: dict, arch_results_cls, problems: list) -> None:
+    """Write the end-of-training values of one architecture (all budgets, datasets, seeds) into ``cols``.
+
+    ``arch_results_cls`` is ``nas_201_api.ArchResults`` or ``nats_bench.ArchResults``: the official classes
+    interpret the state dicts, so every number is the one the official API returns.
+    """
+    top = max(hp_epochs(hp) for hp in hp2state)
+    for hp, state in hp2state.items():
+        E = hp_epochs(hp)
+        try:
+            ar = arch_results_cls.create_from_state_dict(state)
+        except Exception as exc:  # noqa: BLE001 - a malformed record is reported, not fatal
+            problems.append(f"architecture {row}, budget {hp}: {exc}")
+            continue
+        for ds in ar.get_dataset_names():
+            for seed in ar.get_dataset_seeds(ds):
+                trial = f"seed{seed}"
+                try:
+                    r = ar.query(ds, seed)
+                    t = r.get_train()
+                except Exception as exc:  # noqa: BLE001
+                    problems.append(f"architecture {row}, {ds}, seed {seed}, budget {E}: {exc}")
+                    continue
+                cols.set(ds, metric_name("train-accuracy", E, trial), row, t.get("accuracy"))
+                cols.set(ds, metric_name("train-loss", E, trial), row, t.get("loss"))
+                cols.set(ds, metric_name("train-time", E, trial), row, t.get("all_time"))
+                for name in r.get_eval_set():
+                    try:
+                        ev = r.get_eval(name)
+                    except Exception as exc:  # noqa: BLE001
+                        problems.append(f"architecture {row}, {ds}, seed {seed}, {name}@{E}: {exc}")
+                        continue
+                    cols.set(ds, metric_name(f"{name}-accuracy", E, trial), row, ev.get("accuracy"))
+                    cols.set(ds, metric_name(f"{name}-loss", E, trial), row, ev.get("loss"))
+                    cols.set(ds, metric_name(f"{name}-time", E, trial), row, ev.get("all_time"))
+            if E == top:  # compute costs describe the network, not the training budget
+                try:
+                    costs = ar.get_compute_costs(ds)
+                except Exception:  # noqa: BLE001
+                    costs = {}
+                for k in ("flops", "params", "latency"):
+                    v = costs.get(k)
+                    if v is not None and np.isfinite(v):
+                        cols.set(ds, k, row, v)
+
+
+def finish(
+    cols: Columns,
+    meta_archs: list[str],
+    space_name: str,
+    bench_id: str,
+    source: str,
+    description: str,
+    problems: list,
+    data_hash: str,
+) -> Benchmark:
+    """Turn the filled columns of an NB201-like release into a ``Benchmark`` (rows without data dropped)."""
+    space = get_space(space_name)
+    n = len(meta_archs)
+    if n == 0:
+        raise DataFileError(f"{source}: the file lists no architectures (meta_archs is empty)")
+    cols.add_means("seed")
+    rows = cols.rows_with_data(n)
+    if not len(rows):
+        raise DataFileError(f"{source}: no architecture has results")
+    archs = space.from_strings([meta_archs[i] for i in rows])
+    columns = {k: v[:n][rows] if len(v) >= n else np.pad(v, (0, n - len(v)), constant_values=np.nan)[rows]
+               for k, v in cols.arrays().items()}
+    datasets = sorted({d for d, _ in columns}, key=lambda d: (_DATASET_ORDER.index(d) if d in _DATASET_ORDER else 99, d))
+    defaults, costs = {}, {}
+    for d in datasets:
+        ms = [m for dd, m in columns if dd == d and "/" not in m]
+        top = max((int(m.rsplit("@", 1)[1]) for m in ms if "@" in m), default=None)
+        for cand in (f"x-valid-accuracy@{top}", f"ori-test-accuracy@{top}", f"train-accuracy@{top}"):
+            if cand in ms:
+                defaults[d] = cand
+                break
+        if f"train-time@{top}" in ms:
+            costs[d] = f"train-time@{top}"
+    notes = []
+    if problems:
+        notes.append(f"{len(problems)} trials could not be read; first: {problems[0]}")
+    if len(rows) < n:
+        notes.append(f"{n - len(rows)} of {n} architectures have no results in this file")
+    notes.append("per-epoch learning curves are not kept: values are at the end of each training budget")
+    return Benchmark(
+        id=bench_id,
+        space=space,
+        archs=archs,
+        columns=columns,
+        source=source,
+        description=description,
+        default_dataset=datasets[0] if datasets else None,
+        default_metrics=defaults,
+        cost_metrics=costs,
+        data_hash=data_hash,
+        notes=notes,
+    )
+
+
+# ---------------------------------------------------------------------------------------------------- reading
+def open_torch_pickle(path: Path):
+    """A binary stream positioned at the main pickle of a ``torch.save`` file (zip or legacy layout)."""
+    if zipfile.is_zipfile(path):
+        try:
+            zf = zipfile.ZipFile(path)
+            member = next((n for n in zf.namelist() if n.endswith("data.pkl")), None)
+        except (zipfile.BadZipFile, OSError) as exc:
+            raise DataFileError(f"{path.name}: truncated or corrupt zip archive ({exc})") from exc
+        if member is None:
+            raise DataFileError(f"{path.name}: a zip file without data.pkl is not a torch.save file")
+        return zf.open(member), zf.getinfo(member).file_size
+    f = open(path, "rb")
+    head = f.read(2)
+    if len(head) < 2 or head[0] != 0x80:
+        f.close()
+        raise DataFileError(f"{path.name}: not a torch.save / pickle file (it starts with {head!r})")
+    f.seek(0)
+    try:
+        magic = _SafeUnpickler(f).load()
+    except Exception as exc:  # noqa: BLE001
+        f.close()
+        raise DataFileError(f"{path.name}: truncated or corrupt ({exc})") from exc
+    if magic == _TORCH_MAGIC:  # legacy torch.save: magic, protocol, sys_info, then the object
+        try:
+            _SafeUnpickler(f).load()
+            _SafeUnpickler(f).load()
+        except Exception as exc:  # noqa: BLE001
+            f.close()
+            raise DataFileError(f"{path.name}: truncated torch.save header ({exc})") from exc
+    else:  # a plain pickle of the object
+        f.seek(0)
+    return f, path.stat().st_size
+
+
+class _SafeUnpickler(pickle.Unpickler):
+    """For the small header pickles of a legacy torch file: plain values only."""
+
+    def find_class(self, module, name):
+        raise DataFileError(f"unexpected {module}.{name} in a torch.save header")
+
+
+def stream_release(stream, what: str, on_arch, progress: Progress, total: int, position=None) -> dict:
+    """Unpickle an NB201/NATS release from ``stream``, handing each architecture to ``on_arch``.
+
+    ``position()`` (bytes of the file consumed so far) drives the progress report, once per architecture.
+    """
+    import io
+    import struct
+
+    if not isinstance(stream, (io.BufferedReader, io.BufferedRandom)) and not hasattr(stream, "peek"):
+        stream = io.BufferedReader(stream, buffer_size=1 << 20)  # C-level reads for the opcode loop
+    pos = position or getattr(stream, "tell", lambda: 0)
+    up = StreamingUnpickler(stream, pickle_classes(), what, on_arch, tick=lambda: progress(pos(), total, what))
+    try:
+        obj = up.load()
+    except DataFileError:
+        raise
+    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, IndexError, KeyError,
+            OSError, MemoryError, struct.error) as exc:
+        raise DataFileError(f"{what}: truncated or corrupt ({type(exc).__name__}: {exc})") from exc
+    if not isinstance(obj, dict) or not {"meta_archs", "arch2infos"} <= set(obj):
+        keys = sorted(map(str, obj))[:8] if isinstance(obj, dict) else type(obj).__name__
+        raise DataFileError(
+            f"{what}: not an NB201 / NATS-Bench benchmark file (expected keys meta_archs and arch2infos, got {keys})"
+        )
+    progress(total, total, what)
+    return obj
+
+
+def import_pth(
+    path: Path,
+    *,
+    bench_id: str | None = None,
+    verify: bool = True,
+    progress: Progress = no_progress,
+) -> tuple[Benchmark, list[str]]:
+    """Read an NB201 ``.pth`` release into a ``Benchmark``; returns it and log lines (what was verified)."""
+    api = optional_import("nas_201_api", EXTRA, "importing NAS-Bench-201 .pth files")
+    log: list[str] = []
+    path = Path(path)
+    if path.is_dir():
+        raise DataFileError(f"{path}: a directory; NAS-Bench-201 is one .pth file (e.g. {RELEASES['v1_1']})")
+    m = _NAME_RE.search(path.name)
+    version = m.group(1) if m else None
+    if version is not None and version not in RELEASES:
+        raise DataFileError(
+            f"{path.name}: NAS-Bench-201 release {version} is not supported; supported: "
+            f"{', '.join(RELEASES.values())}"
+        )
+    if verify:
+        if m is None:
+            raise DataFileError(
+                f"{path.name}: cannot verify the checksum because the name carries none (official files are named "
+                f"{' or '.join(RELEASES.values())}); rename it back or pass --no-verify"
+            )
+        log.append(verify_md5_suffix(path, m.group(2), progress))
+    else:
+        log.append("checksum not verified (--no-verify)")
+    cols, problems = Columns(15625), []
+    stream, total = open_torch_pickle(path)
+    with stream:
+        obj = stream_release(
+            stream,
+            path.name,
+            lambda k, v: extract_arch(cols, int(k), v, api.ArchResults, problems),
+            progress,
+            total,
+        )
+    meta = list(obj["meta_archs"])
+    ver = version or "unknown version"
+    bench = finish(
+        cols,
+        meta,
+        "nb201",
+        bench_id or (f"nb201-{version}" if version else "nb201-pth"),
+        f"{path.name} (NAS-Bench-201 {ver}, official .pth)",
+        "NAS-Bench-201 official release: 4 datasets, 12- and 200-epoch budgets, every seed (accuracies in %, "
+        "times in seconds)",
+        problems,
+        "",
+    )
+    log.append(f"read {len(bench)} architectures, {len(bench.columns)} columns")
+    return bench, log

@@ -1,0 +1,320 @@
+"""``shrink``, ``compare`` and ``demo``: the main job.  Thin wrappers over ``lissnas_bench.runner``."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from ._common import ArchColOpt, CostColOpt, JsonOpt, MetricOpt, SpaceOpt, TableOpt, open_benchmark, print_json
+
+log = logging.getLogger(__name__)
+
+BenchArg = Annotated[Optional[str], typer.Argument(help="Benchmark id (see `lissnas-bench benchmarks`); omit with --table.",
+                                                   show_default=False)]
+BudgetOpt = Annotated[int, typer.Option("--budget", "-b", help="Distinct queries each method may spend per seed.")]
+QOpt = Annotated[float, typer.Option("--q", help="Top fraction T_q of the space for recall/precision/enrichment.")]
+ProxyOpt = Annotated[Optional[str], typer.Option(
+    "--proxy", help="Proxy to rank against f: a metric of the benchmark (noisy_accuracy), metric:DATASET:NAME, "
+                    "table:PATH:COLUMN or a CSV of arch,score.", show_default=False)]
+
+#: the demo: every method on the embedded benchmarks
+DEMO_TARGETS = (
+    ("analognas", "cifar10", None, "noisy_accuracy"),
+    ("nasbench-graph", "cora", None, None),
+    ("nasbench-graph", "citeseer", None, None),
+    ("nasbench-graph", "pubmed", None, None),
+)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("shrink")(shrink)
+    app.command("compare")(compare)
+    app.command("demo")(demo)
+
+
+# ---------------------------------------------------------------------------------------------- helpers
+def _parse_params(items: list[str] | None, *, qualified: bool) -> dict:
+    """``key=value`` (or ``method.key=value`` when ``qualified``) options into a dict (values stay strings: each
+    shrinker converts and checks its own)."""
+    from ..errors import InvalidConfig
+
+    out: dict = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            want = "METHOD.KEY=VALUE" if qualified else "KEY=VALUE"
+            raise InvalidConfig(f"--param expects {want}, got {item!r}")
+        if qualified:
+            method, dot, name = key.partition(".")
+            if not dot or not method or not name:
+                raise InvalidConfig(f"--param expects METHOD.KEY=VALUE (e.g. lissnas.k=5), got {item!r}")
+            out.setdefault(method, {})[name] = value.strip()
+        else:
+            out[key] = value.strip()
+    return out
+
+
+def _split(s: str | None) -> list[str] | None:
+    if s is None:
+        return None
+    return [p.strip() for p in s.split(",") if p.strip()]
+
+
+def _stderr_console():
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+def _progress_runner(console, description: str):
+    """A rich progress bar and the ``progress`` callback that advances it."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                   TextColumn("{task.fields[cell]}"), TimeElapsedColumn(), TimeRemainingColumn(), console=console,
+                   transient=False)
+    task = bar.add_task(description, total=None, cell="")
+
+    def callback(ev: dict) -> None:
+        bar.update(task, total=ev["total"], completed=ev["done"],
+                   cell=f"{ev['target']} {ev['method']} seed {ev['seed']}" + (" (done before)" if ev["skipped"] else ""))
+
+    return bar, callback
+
+
+def _summary_tables(summary, console) -> None:
+    """One table per (benchmark, dataset): a row per metric, a column per method (fits an 80-column terminal)."""
+    from rich.table import Table
+
+    from ..report import mean_std, table_columns
+
+    cols = table_columns(summary)
+    for (bench, ds, metric), g in summary.groupby(["benchmark", "dataset", "metric"], sort=False):
+        t = Table(title=f"{bench} / {ds} (f = {metric}): mean ± std over {int(g['n_seeds'].max())} seeds",
+                  title_justify="left")
+        t.add_column("", style="bold")
+        for m in g["method"]:
+            t.add_column(str(m), justify="right")
+        for c, head in cols:
+            t.add_row(head, *[mean_std(r[f"{c}_mean"], r[f"{c}_std"]) for _, r in g.iterrows()])
+        console.print(t)
+
+
+def _nan_to_none(o):
+    """JSON has no NaN: missing numbers become null."""
+    if isinstance(o, float) and o != o:
+        return None
+    if isinstance(o, dict):
+        return {k: _nan_to_none(v) for k, v in o.items()}
+    if isinstance(o, (list, tuple)):
+        return [_nan_to_none(v) for v in o]
+    return o
+
+
+def _records(df) -> list[dict]:
+    return json.loads(df.to_json(orient="records", double_precision=15))
+
+
+# ---------------------------------------------------------------------------------------------- shrink
+def shrink(
+    bench: BenchArg = None,
+    dataset: Annotated[Optional[str], typer.Option("--dataset", "-d", help="Dataset (default: the benchmark's).")] = None,
+    metric: MetricOpt = None,
+    method: Annotated[str, typer.Option("--method", help="Shrinker: lissnas, op-pruning, random, single-region, "
+                                                         "top-samples.")] = "lissnas",
+    param: Annotated[Optional[list[str]], typer.Option("--param", "-p", help="Shrinker parameter KEY=VALUE "
+                                                       "(repeatable), e.g. --param k=5 --param radius=2.")] = None,
+    budget: BudgetOpt = 1000,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
+    q: QOpt = 0.01,
+    proxy: ProxyOpt = None,
+    reference_size: Annotated[Optional[int], typer.Option(
+        "--reference-size", help="|S'| for a size-matched baseline (default: run lissnas on the same seed).",
+        show_default=False)] = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the shrunk space and metrics JSON.")] = Path(
+        "results/shrink"),
+    table: TableOpt = None,
+    space: SpaceOpt = None,
+    arch_column: ArchColOpt = None,
+    cost_column: CostColOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Shrink one search space once with one method; print its metrics and write S' as JSON."""
+    from .._io import write_json_atomic
+    from ..runner import _safe, shrink_once
+
+    b = open_benchmark(bench, table, space, arch_column, cost_column)
+    res = shrink_once(b, dataset=dataset, metric=metric, method=method, params=_parse_params(param, qualified=False),
+                      budget=budget, seed=seed, q=q, proxy=proxy, reference_size=reference_size)
+    row = res["row"]
+    stem = _safe(f"{b.id}-{row['dataset']}-{method}-seed{seed}")
+    space_path, metrics_path = out / f"{stem}.space.json", out / f"{stem}.metrics.json"
+    res["shrunk"].save(space_path)
+    doc = {"metrics": row, "params": res["params"], "budget": budget, "q": q, "proxy": proxy,
+           "data_hash": res["data_hash"], "space_file": space_path.name, "trace": res["trace"]}
+    doc = _nan_to_none(doc)
+    write_json_atomic(metrics_path, doc)
+    if json_out:
+        print_json({**doc, "space_file": str(space_path), "metrics_file": str(metrics_path)})
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    from ..report import fmt
+
+    t = Table(title=f"{method} on {b.id} / {row['dataset']} ({row['metric']}), seed {seed}, budget {budget}")
+    t.add_column("metric")
+    t.add_column("value", justify="right")
+    for k, v in row.items():
+        if k in ("benchmark", "dataset", "metric", "method", "seed"):
+            continue
+        t.add_row(k, fmt(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else str(v))
+    c = Console()
+    c.print(t)
+    c.print(f"shrunk space: {space_path}\nmetrics:      {metrics_path}")
+
+
+# ---------------------------------------------------------------------------------------------- compare
+def compare(
+    bench: BenchArg = None,
+    dataset: Annotated[Optional[str], typer.Option(
+        "--dataset", "-d", help="Dataset, or several separated by commas (default: the benchmark's).")] = None,
+    metric: MetricOpt = None,
+    methods: Annotated[Optional[str], typer.Option(
+        "--methods", help="Comma-separated shrinkers (default: all).", show_default=False)] = None,
+    seeds: Annotated[int, typer.Option("--seeds", help="Seeds per dataset.")] = 10,
+    root_seed: Annotated[int, typer.Option("--seed", help="Root seed; every cell's seed is derived from it.")] = 0,
+    budget: BudgetOpt = 1000,
+    proxy: ProxyOpt = None,
+    param: Annotated[Optional[list[str]], typer.Option(
+        "--param", "-p", help="Shrinker parameter METHOD.KEY=VALUE (repeatable), e.g. lissnas.k=5.")] = None,
+    q: QOpt = 0.01,
+    out: Annotated[Optional[Path], typer.Option(
+        "--out", "-o", help="Results folder (default: results/compare/<benchmark>).", show_default=False)] = None,
+    force: Annotated[bool, typer.Option("--force", help="Clear an out folder holding another configuration.")] = False,
+    workers: Annotated[int, typer.Option("--workers", "-j", help="Processes (results do not depend on it).")] = 1,
+    table: TableOpt = None,
+    space: SpaceOpt = None,
+    arch_column: ArchColOpt = None,
+    cost_column: CostColOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Compare shrinkers: every method × seed at the same query budget; writes results, figures and report.md.
+
+    Re-running with the same --out resumes: finished cells are kept.
+    """
+    from ..errors import InvalidConfig
+    from ..runner import ComparisonConfig, Target, _safe, prepare, run_comparison
+
+    if table is not None and bench is not None:
+        raise InvalidConfig(f"give either a benchmark id ({bench!r}) or --table {table}, not both")
+    if table is None and bench is None:
+        raise InvalidConfig("name a benchmark (see `lissnas-bench benchmarks`) or pass --table PATH --space S --arch-column C")
+    source = str(table) if table is not None else bench
+    datasets = _split(dataset) or [None]
+    targets = tuple(Target(source, d, metric, proxy, space, arch_column, cost_column) for d in datasets)
+    cfg = ComparisonConfig(targets=targets, methods=_split(methods), seeds=seeds, root_seed=root_seed,
+                           budget=budget, q=q, params=_parse_params(param, qualified=True))
+    plan = prepare(cfg)  # validates everything before the first cell
+    if out is None:
+        out = Path("results") / "compare" / _safe(plan.targets[0].bench.id)
+    df = _run_with_progress(plan, out, force=force, workers=workers, quiet=json_out, label="compare")
+    if json_out:
+        print_json({"records": _records(df), "out": str(out), "report": str(out / "report.md")})
+        return
+    _finish(out)
+
+
+def _run_with_progress(plan, out: Path, *, force: bool, workers: int, quiet: bool, label: str):
+    from ..runner import run_comparison
+
+    if quiet:
+        return run_comparison(plan, out, force=force, workers=workers)
+    console = _stderr_console()
+    bar, callback = _progress_runner(console, label)
+    with bar:
+        df = run_comparison(plan, out, force=force, workers=workers, progress=callback)
+    return df
+
+
+def _finish(out: Path) -> None:
+    import pandas as pd
+    from rich.console import Console
+
+    c = Console()
+    _summary_tables(pd.read_csv(out / "summary.csv"), c)
+    c.print(f"\n[bold]report:[/bold] {out / 'report.md'}")
+
+
+# ---------------------------------------------------------------------------------------------- demo
+def _repo_docs() -> Path | None:
+    root = Path(__file__).resolve().parents[2]
+    return root / "docs" / "demo" if (root / "pyproject.toml").exists() and (root / "docs").is_dir() else None
+
+
+def demo(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Results folder.")] = Path("results/demo"),
+    seeds: Annotated[int, typer.Option("--seeds", help="Seeds per dataset.")] = 10,
+    budget: BudgetOpt = 1000,
+    workers: Annotated[int, typer.Option("--workers", "-j", help="Processes (default: up to 2).",
+                                         show_default=False)] = 0,
+    docs: Annotated[Optional[Path], typer.Option(
+        "--docs", help="Where to copy the summary table and the overview figure (default: the checkout's "
+                       "docs/demo).", show_default=False)] = None,
+    no_docs: Annotated[bool, typer.Option("--no-docs", help="Do not copy anything into docs/.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Clear an out folder holding another configuration.")] = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """The main job: every shrinker on analognas (CIFAR-10) and nasbench-graph (cora, citeseer, pubmed), 10 seeds.
+
+    Writes results/demo/report.md with its figures and copies the summary table and the overview figure into
+    docs/demo/ so the README shows them.
+    """
+    from ..runner import ComparisonConfig, Target, prepare
+
+    cfg = ComparisonConfig(
+        targets=tuple(Target(b, d, m, p) for b, d, m, p in DEMO_TARGETS), methods=None, seeds=seeds, budget=budget)
+    plan = prepare(cfg)
+    if workers <= 0:
+        workers = max(1, min(2, os.cpu_count() or 1))
+    df = _run_with_progress(plan, out, force=force, workers=workers, quiet=json_out, label="demo")
+    dest = None if no_docs else (docs if docs is not None else _repo_docs())
+    if dest is not None:
+        copy_to_docs(out, dest)
+    if json_out:
+        print_json({"records": _records(df), "out": str(out), "report": str(out / "report.md"),
+                    "docs": None if dest is None else str(dest)})
+        return
+    _finish(out)
+    if dest is not None:
+        typer.echo(f"copied the summary table and overview figure to {dest}")
+
+
+def copy_to_docs(out: Path, dest: Path) -> list[Path]:
+    """Copy a results folder's summary table (markdown) and overview figure into ``dest`` (e.g. docs/demo)."""
+    import pandas as pd
+
+    from .._io import write_text_atomic
+    from ..report import summary_markdown
+
+    dest.mkdir(parents=True, exist_ok=True)
+    man = json.loads((out / "manifest.json").read_text())
+    cfg = man["config"]
+    header = (f"<!-- generated by `lissnas-bench demo` (configuration {man['config_hash']}); do not edit -->\n"
+              f"Mean ± std over {cfg['seeds']} seeds, budget {cfg['budget']:,} queries per method and seed, "
+              f"q = {cfg['q']:g}.\n\n")
+    written = [dest / "summary.md"]
+    write_text_atomic(written[0], header + summary_markdown(pd.read_csv(out / "summary.csv")))
+    for ext in ("png", "svg"):
+        src = out / "figures" / f"overview.{ext}"
+        if src.exists():
+            shutil.copyfile(src, dest / f"overview.{ext}")
+            written.append(dest / f"overview.{ext}")
+    return written

@@ -1,0 +1,555 @@
+"""The locality measures as array functions on a *landscape*: ``n`` architectures (rows of ``A``, canonical
+encoding) with values ``f`` and, where available, the radius-1 neighbour graph in CSR form.
+
+Everything here is plain numpy on index arrays; ``analyze_locality`` (``_analysis.py``) decides which function
+to use (exact or sampled) and collects the results.  Internally "better" is always "larger": callers pass
+``g = f`` for maximised metrics and ``g = -f`` for minimised ones where a direction matters (optima, top sets).
+
+Exact sums over all pairs at Hamming distance ``d`` (``hamming_sums``)
+--------------------------------------------------------------------
+For a subset ``S`` of positions let ``T_S(i)`` be the set of rows that agree with row ``i`` outside ``S``
+(``i`` included).  Sorting the rows by (key outside ``S``, f) turns every ``T_S`` into a contiguous run, and
+inside a sorted run ``sum_j |f_i - f_j|`` follows from prefix sums, so one subset costs one ``argsort``.
+With ``U_k = sum_{|S| = k} T_S`` (summed per row), Möbius inversion over the subset lattice gives the sums over
+rows at distance *exactly* ``d``::
+
+    D_d = sum_{k=0..d} (-1)^(d-k) * C(P-k, d-k) * U_k
+
+so the exact per-row sums for d = 0..K need the ``sum_{k<=K} C(P, k)`` subsets of size <= K only (64 for NB201).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+# ------------------------------------------------------------------------------------------ neighbour graph
+
+
+@dataclass(frozen=True)
+class NeighbourGraph:
+    """Radius-1 neighbour relation restricted to the landscape's rows, as CSR sorted by (source, target)."""
+
+    indptr: np.ndarray  # (n + 1,) int64
+    dst: np.ndarray  # (m,) int64 targets
+    src: np.ndarray  # (m,) int64 sources (redundant with indptr, kept for vectorised use)
+
+    @property
+    def n(self) -> int:
+        return len(self.indptr) - 1
+
+    @property
+    def degree(self) -> np.ndarray:
+        return np.diff(self.indptr)
+
+    def undirected_pairs(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every unordered neighbour pair once (``i < j``); asymmetric relations are symmetrised."""
+        a, b = np.minimum(self.src, self.dst), np.maximum(self.src, self.dst)
+        key = sorted_unique(a * self.n + b)
+        return key // self.n, key % self.n
+
+    def transition_matrix(self):
+        """``P = D^-1 A`` as a scipy CSR matrix (rows of isolated architectures are zero)."""
+        from scipy import sparse
+
+        deg = self.degree.astype(np.float64)
+        w = 1.0 / np.where(deg > 0, deg, 1.0)
+        return sparse.csr_matrix((w[self.src], self.dst, self.indptr), shape=(self.n, self.n))
+
+
+def sorted_unique(x: np.ndarray) -> np.ndarray:
+    """``np.unique`` of an int array by sorting (numpy's hash-based path is many times slower on these keys)."""
+    x = np.sort(x)
+    return x[np.concatenate([[True], x[1:] != x[:-1]])] if len(x) else x
+
+
+def graph_from_edges(src: np.ndarray, dst: np.ndarray, n: int) -> NeighbourGraph:
+    src, dst = np.asarray(src, np.int64), np.asarray(dst, np.int64)
+    keep = src != dst
+    key = sorted_unique(src[keep] * n + dst[keep])
+    s, d = key // n, key % n
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(s, minlength=n))]).astype(np.int64)
+    return NeighbourGraph(indptr, d, s)
+
+
+# ------------------------------------------------------------------------------------------ exact pair sums
+
+
+@dataclass(frozen=True)
+class PairSums:
+    """Per-row sums over partners at distance exactly d (rows of each array: d = 0..K) and over all partners.
+
+    ``cnt[d, i]`` partners of row i at distance d, ``s1[d, i] = sum_j fc_j``, ``sabs[d, i] = sum_j |f_i - f_j|``
+    with ``fc = f - mean(f)``.  ``*_all`` are the same over every other row (the random-pair baseline).
+    """
+
+    cnt: np.ndarray
+    s1: np.ndarray
+    sabs: np.ndarray
+    cnt_all: np.ndarray
+    s1_all: np.ndarray
+    sabs_all: np.ndarray
+    fc: np.ndarray
+    method: str
+
+
+def _effective(A: np.ndarray, n_choices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    keep = np.asarray(n_choices) > 1
+    return A[:, keep], np.asarray(n_choices, np.int64)[keep]
+
+
+def subset_method_cost(n: int, positions: int, max_distance: int, n_choices) -> float | None:
+    """Rough element-operation count of ``hamming_sums`` (None when its int64 keys would overflow)."""
+    k = np.asarray(n_choices, np.float64)
+    if np.sum(np.log2(np.maximum(k[k > 1], 1))) > 62:
+        return None
+    subsets = sum(math.comb(positions, j) for j in range(1, min(max_distance, positions) + 1)) + 1
+    return subsets * n * 40.0
+
+
+def pairwise_method_cost(n: int, positions: int, max_distance: int) -> float:
+    return n * float(n) * (positions + max_distance + 6)
+
+
+def _group_sums(key_sorted: np.ndarray, v: np.ndarray):
+    """For runs of equal keys in ``key_sorted`` (values ``v`` ascending inside each run): per element the run
+    size, the run sum and ``sum_j |v_i - v_j|`` over its run."""
+    n = len(v)
+    brk = np.flatnonzero(key_sorted[1:] != key_sorted[:-1]) + 1
+    starts = np.concatenate([[0], brk])
+    sizes = np.diff(np.concatenate([starts, [n]]))
+    gid = np.repeat(np.arange(len(starts)), sizes)
+    c = np.cumsum(v)
+    before = np.concatenate([[0.0], c])[starts]  # cumulative sum before each run
+    excl = c - v - before[gid]  # sum of the run's elements before this one
+    total = (c[starts + sizes - 1] - before)[gid]
+    rank = np.arange(n) - starts[gid]
+    size = sizes[gid]
+    sabs = (v * rank - excl) + (total - excl - v) - v * (size - rank - 1)
+    return size.astype(np.float64), total, sabs
+
+
+def hamming_sums(A: np.ndarray, f: np.ndarray, n_choices, max_distance: int) -> PairSums:
+    """Exact per-row sums over all pairs at Hamming distance 0..K (see the module docstring).
+
+    >>> A = np.array([[0, 0], [0, 1], [1, 1]]); ps = hamming_sums(A, np.array([0.0, 1.0, 3.0]), [2, 2], 2)
+    >>> ps.cnt.sum(axis=1).tolist(), ps.sabs.sum(axis=1).tolist()  # ordered pairs at d = 0, 1, 2
+    ([3.0, 4.0, 2.0], [0.0, 6.0, 6.0])
+    """
+    A, k = _effective(np.asarray(A), n_choices)
+    n, P = A.shape
+    K = min(int(max_distance), P)
+    f = np.asarray(f, np.float64)
+    fc = f - f.mean()
+    order = np.argsort(fc, kind="stable")
+    v = fc[order]
+    As = A[order].astype(np.int64)
+    radix = np.concatenate([np.cumprod(k[::-1])[::-1][1:], [1]]).astype(np.int64)
+    total = int(np.prod(k)) if P else 1
+    # numpy sorts 16-bit keys by radix sort: several times faster than int64 for NB201/Macro/Graph (<= 9**5 keys)
+    kdt = np.uint16 if total <= 2**16 else (np.uint32 if total <= 2**32 else np.int64)
+    cols = [(As[:, p] * radix[p]).astype(kdt) for p in range(P)]
+    full = np.sum(cols, axis=0, dtype=kdt) if P else np.zeros(n, kdt)
+
+    def sums_for(key):
+        o = np.argsort(key, kind="stable")  # stable: f stays ascending inside every run
+        size, total, sabs = _group_sums(key[o], v[o])
+        idx = order[o]
+        out = np.empty((3, n))
+        out[0, idx], out[1, idx], out[2, idx] = size, total, sabs
+        return out
+
+    U = np.zeros((K + 1, 3, n))
+    U[0, 0], U[0, 1] = 1.0, fc  # S = {}: every row is its own run (rows are distinct)
+    for size_k in range(1, K + 1):
+        if size_k == P:
+            U[size_k] = sums_for(np.zeros(n, kdt))
+            continue
+        for S in itertools.combinations(range(P), size_k):
+            key = full - np.sum([cols[p] for p in S], axis=0, dtype=kdt)  # never negative: a sub-sum of full
+            U[size_k] += sums_for(key)
+    D = np.zeros((K + 1, 3, n))
+    for d in range(K + 1):
+        for j in range(d + 1):
+            D[d] += (-1) ** (d - j) * math.comb(P - j, d - j) * U[j]
+    allp = U[P] if K == P else sums_for(np.zeros(n, kdt))
+    # the row itself: count 1, s1 fc_i, |Δf| 0
+    return PairSums(
+        cnt=np.rint(D[:, 0]), s1=D[:, 1], sabs=np.maximum(D[:, 2], 0.0),
+        cnt_all=allp[0] - 1.0, s1_all=allp[1] - fc, sabs_all=allp[2], fc=fc, method="subset-sort",
+    )
+
+
+def pairwise_sums(A: np.ndarray, f: np.ndarray, n_choices, max_distance: int) -> PairSums:
+    """The same sums as ``hamming_sums`` by blocked all-pairs distances (cheaper for a few thousand rows)."""
+    A, _ = _effective(np.asarray(A), n_choices)
+    n, P = A.shape
+    K = min(int(max_distance), P)
+    f = np.asarray(f, np.float64)
+    fc = f - f.mean()
+    cnt, s1, sabs = np.zeros((K + 1, n)), np.zeros((K + 1, n)), np.zeros((K + 1, n))
+    rows = max(1, 2**23 // max(1, n * max(P, 1)))
+    for s in range(0, n, rows):
+        Db = (A[s : s + rows, None, :] != A[None, :, :]).sum(axis=2)
+        ad = np.abs(fc[s : s + rows, None] - fc[None, :])
+        for d in range(K + 1):
+            m = Db == d
+            cnt[d, s : s + rows] = m.sum(axis=1)
+            s1[d, s : s + rows] = m @ fc
+            sabs[d, s : s + rows] = np.where(m, ad, 0.0).sum(axis=1)
+    tot = fc.sum()
+    sabs_all = np.empty(n)
+    o = np.argsort(fc, kind="stable")
+    _, _, sa = _group_sums(np.zeros(n), fc[o])
+    sabs_all[o] = sa
+    return PairSums(cnt, s1, sabs, np.full(n, n - 1.0), tot - fc, sabs_all, fc, "pairwise")
+
+
+@dataclass(frozen=True)
+class DistanceCurve:
+    """Pair statistics for d = 1..K (index 0 = d 1) and the random-pair baseline."""
+
+    pairs: np.ndarray  # unordered pairs (exact) or sampled pairs per distance
+    mean_abs: np.ndarray
+    mean_sq: np.ndarray
+    corr: np.ndarray
+    random_mean_abs: float
+    random_mean_sq: float
+    random_pairs: float
+
+
+def curve_from_sums(ps: PairSums, weights: np.ndarray | None = None) -> DistanceCurve:
+    """Pooled pair statistics from per-row sums; ``weights`` (per row) re-weight the source rows (bootstrap)."""
+    w = np.ones(len(ps.fc)) if weights is None else weights
+    fc = ps.fc
+    f2 = fc * fc
+    C = ps.cnt @ w
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_abs = (ps.sabs @ w) / C
+        # sum_j (f_i - f_j)^2 = c f_i^2 - 2 f_i s1 + sum_j f_j^2, and sum_j f_j^2 over pairs equals (by symmetry of
+        # the pair set) sum_i c_i f_i^2 when every row is weighted 1; under re-weighting keep the source-side form
+        s2_src = (ps.cnt * f2) @ w
+        cross = (ps.s1 * fc) @ w
+        mu = (ps.cnt * fc) @ w / C
+        var = s2_src / C - mu**2
+        mean_sq = 2.0 * (s2_src / C - cross / C)
+        corr = (cross / C - mu**2) / var
+        Ca = ps.cnt_all @ w
+        rnd_abs = (ps.sabs_all @ w) / Ca
+        rnd_sq = 2.0 * (((ps.cnt_all * f2) @ w) - (ps.s1_all * fc) @ w) / Ca
+    return DistanceCurve(C[1:] / 2.0, mean_abs[1:], mean_sq[1:], corr[1:], float(rnd_abs), float(rnd_sq),
+                         float(Ca / 2.0))
+
+
+def bootstrap_weights(n: int, size: int, rng: np.random.Generator, chunk: int = 64):
+    """Yield ``(b, n)`` float arrays of multinomial resampling counts (a standard bootstrap of ``n`` units)."""
+    for s in range(0, size, chunk):
+        b = min(chunk, size - s)
+        idx = rng.integers(0, n, size=(b, n))
+        idx += (np.arange(b) * n)[:, None]
+        yield np.bincount(idx.ravel(), minlength=b * n).reshape(b, n).astype(np.float64)
+
+
+def percentile_ci(samples: np.ndarray, level: float) -> np.ndarray:
+    """Percentile interval of bootstrap replicates along axis 0 (NaN-aware), shape (..., 2)."""
+    a = (1.0 - level) / 2.0
+    with np.errstate(invalid="ignore"):
+        lo = np.nanquantile(samples, a, axis=0)
+        hi = np.nanquantile(samples, 1 - a, axis=0)
+    return np.stack([lo, hi], axis=-1)
+
+
+# ------------------------------------------------------------------------------------------ sampled pairs
+
+
+def sample_pairs_at_distance(A: np.ndarray, n_choices, max_distance: int, sources: np.ndarray,
+                             rng: np.random.Generator) -> np.ndarray:
+    """For each source row one partner drawn uniformly among the rows at Hamming distance d, for d = 1..K.
+
+    Returns ``(len(sources), K)`` partner rows, -1 where a source has no row at that distance.
+    """
+    A, _ = _effective(np.asarray(A), n_choices)
+    n = len(A)
+    K = int(max_distance)
+    out = np.full((len(sources), K), -1, np.int64)
+    rows = max(1, 2**22 // max(1, n))
+    for s in range(0, len(sources), rows):
+        src = sources[s : s + rows]
+        D = (A[src, None, :] != A[None, :, :]).sum(axis=2, dtype=np.int16)
+        R = rng.random(D.shape)
+        for d in range(1, K + 1):
+            score = np.where(D == d, R, -1.0)
+            best = np.argmax(score, axis=1)
+            ok = score[np.arange(len(src)), best] >= 0
+            out[s : s + rows, d - 1] = np.where(ok, best, -1)
+    return out
+
+
+def random_distinct_pairs(n: int, size: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """``size`` uniformly random ordered pairs of distinct rows."""
+    i = rng.integers(0, n, size)
+    j = rng.integers(0, n - 1, size)
+    j = j + (j >= i)
+    return i, j
+
+
+def pair_curve(f: np.ndarray, i_by_d: list[np.ndarray], j_by_d: list[np.ndarray], ri: np.ndarray,
+               rj: np.ndarray) -> DistanceCurve:
+    """Statistics of sampled pairs (each pair symmetrised for the correlation)."""
+    K = len(i_by_d)
+    mean_abs, mean_sq, corr, cnt = np.full(K, np.nan), np.full(K, np.nan), np.full(K, np.nan), np.zeros(K)
+    for d in range(K):
+        a, b = f[i_by_d[d]], f[j_by_d[d]]
+        cnt[d] = len(a)
+        if len(a):
+            mean_abs[d] = np.mean(np.abs(a - b))
+            mean_sq[d] = np.mean((a - b) ** 2)
+        if len(a) > 2:
+            corr[d] = pearson(np.concatenate([a, b]), np.concatenate([b, a]))
+    x, y = f[ri], f[rj]
+    return DistanceCurve(cnt, mean_abs, mean_sq, corr, float(np.mean(np.abs(x - y))), float(np.mean((x - y) ** 2)),
+                         float(len(x)))
+
+
+def pearson(x: np.ndarray, y: np.ndarray) -> float:
+    x, y = np.asarray(x, np.float64), np.asarray(y, np.float64)
+    if len(x) < 2:
+        return float("nan")
+    xc, yc = x - x.mean(), y - y.mean()
+    den = math.sqrt(float(xc @ xc) * float(yc @ yc))
+    return float(xc @ yc / den) if den > 0 else float("nan")
+
+
+def quantiles(values: np.ndarray, qs=(0.05, 0.25, 0.5, 0.75, 0.95)) -> dict | None:
+    values = np.asarray(values, np.float64)
+    if not len(values):
+        return None
+    return {f"q{round(q * 100):02d}": float(v) for q, v in zip(qs, np.quantile(values, qs))}
+
+
+# ------------------------------------------------------------------------------------------ random walks
+
+
+def rwa_exact(f: np.ndarray, graph: NeighbourGraph, max_lag: int) -> np.ndarray:
+    """Autocorrelation at lags 1..K of f along the stationary simple random walk on the neighbour graph.
+
+    The walk moves to a uniformly random neighbour; its stationary law is ``pi_i ∝ degree_i``, so
+    ``rho(h) = Cov_pi(f_0, f_h) / Var_pi(f) = <g, P^h g>_pi / <g, g>_pi`` with ``g = f - E_pi f`` and
+    ``P = D^-1 A``.  This is the limit of the pooled walk estimate for many long walks.
+    """
+    deg = graph.degree.astype(np.float64)
+    live = deg > 0
+    out = np.full(max_lag, np.nan)
+    if live.sum() < 2:
+        return out
+    pi = deg / deg.sum()
+    g = np.where(live, f - float(pi @ np.where(live, f, 0.0)), 0.0)
+    var = float(pi @ (g * g))
+    if var <= 0:
+        return out
+    Pm = graph.transition_matrix()
+    h = g.copy()
+    for lag in range(max_lag):
+        h = Pm @ h
+        out[lag] = float(pi @ (g * h)) / var
+    return out
+
+
+def walks_on_graph(graph: NeighbourGraph, walks: int, length: int, rng: np.random.Generator) -> np.ndarray:
+    """``(walks, length + 1)`` rows visited by simple random walks started from the stationary law."""
+    deg = graph.degree
+    p = deg / deg.sum()
+    cur = rng.choice(graph.n, size=walks, p=p)
+    out = np.empty((walks, length + 1), np.int64)
+    out[:, 0] = cur
+    for t in range(1, length + 1):
+        d = deg[cur]
+        cur = graph.dst[graph.indptr[cur] + (rng.random(walks) * d).astype(np.int64)]
+        out[:, t] = cur
+    return out
+
+
+def rwa_from_walks(F: np.ndarray, max_lag: int, rng: np.random.Generator, n_boot: int, level: float):
+    """Pooled autocorrelation of walk values ``F`` (walks, steps) at lags 1..K, with a bootstrap over walks."""
+    W, T = F.shape
+    mu = F.mean()
+    Fc = F - mu
+    var_w = (Fc * Fc).sum(axis=1)  # per walk
+    cov_w = np.stack([(Fc[:, : T - h] * Fc[:, h:]).sum(axis=1) for h in range(1, max_lag + 1)], axis=1)
+    npts = np.array([T - h for h in range(1, max_lag + 1)], np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rho = (cov_w.sum(axis=0) / (W * npts)) / (var_w.sum() / (W * T))
+        if W < 2 or n_boot <= 0:
+            return rho, np.full((max_lag, 2), np.nan)
+        reps = []
+        for w in bootstrap_weights(W, n_boot, rng):
+            reps.append((w @ cov_w / (w.sum(axis=1)[:, None] * npts)) / (w @ var_w / (w.sum(axis=1) * T))[:, None])
+    return rho, percentile_ci(np.concatenate(reps), level)
+
+
+def correlation_length(rho1: float) -> float:
+    """``-1 / ln|rho(1)|`` (Stadler/Weinberger): the lag at which an exponential autocorrelation falls to 1/e."""
+    if rho1 is None or not np.isfinite(rho1):
+        return float("nan")
+    r = abs(float(rho1))
+    if r >= 1.0:
+        return float("inf")
+    if r == 0.0:
+        return 0.0
+    return -1.0 / math.log(r)
+
+
+# ------------------------------------------------------------------------------------------ permutation test
+
+
+def permutation_test(f: np.ndarray, i: np.ndarray, j: np.ndarray, permutations: int, rng: np.random.Generator,
+                     chunk: int = 16) -> dict:
+    """One-sided permutation test of locality on the neighbour pairs ``(i, j)``.
+
+    Statistic ``T = mean |f_i - f_j|`` over the pairs.  Null: f is exchangeable over the rows (every assignment
+    of the observed values to the architectures equally likely), simulated by permuting f.  Alternative:
+    neighbours are more similar than under the null (T small).  ``p = (1 + #{T* <= T}) / (1 + B)``.
+    """
+    f = np.asarray(f, np.float64)
+    obs = float(np.mean(np.abs(f[i] - f[j])))
+    n = len(f)
+    null = np.empty(permutations)
+    # only the pairs' endpoints matter: permute the values of those rows among all n values
+    u = sorted_unique(np.concatenate([i, j]))
+    ii, jj = np.searchsorted(u, i).astype(np.int32), np.searchsorted(u, j).astype(np.int32)
+    f32 = f.astype(np.float32)
+    tiled = np.empty((chunk, n), np.float32)
+    tiled[:] = f32
+    for s in range(0, permutations, chunk):
+        b = min(chunk, permutations - s)
+        F = rng.permuted(tiled[:b], axis=1)[:, : len(u)]  # the first |u| entries of a permutation
+        null[s : s + b] = np.abs(F[:, ii] - F[:, jj]).mean(axis=1, dtype=np.float64)
+    # float32 null values: compare with a tolerance so T* == T ties count as <=
+    le = int(np.sum(null <= obs * (1 + 1e-6) + 1e-12))
+    return {
+        "statistic": "mean |Δf| over radius-1 neighbour pairs",
+        "null": "f exchangeable over the architectures (values randomly permuted)",
+        "alternative": "less (neighbours more similar than random)",
+        "observed": obs,
+        "null_mean": float(null.mean()) if permutations else float("nan"),
+        "null_sd": float(null.std(ddof=1)) if permutations > 1 else float("nan"),
+        "permutations": int(permutations),
+        "pairs_used": int(len(i)),
+        "p_value": (1 + le) / (1 + permutations),
+    }
+
+
+# ------------------------------------------------------------------------------------------ enrichment
+
+
+def top_mask(g: np.ndarray, q: float) -> np.ndarray:
+    """Rows whose value (larger = better) is at least the ``ceil(q n)``-th best (ties at the threshold kept)."""
+    n = len(g)
+    k = max(1, math.ceil(q * n))
+    thr = np.partition(g, n - k)[n - k]
+    return g >= thr
+
+
+def enrichment_exact(g: np.ndarray, graph: NeighbourGraph, qs) -> list[dict]:
+    """P(neighbour in top q | architecture in top q), edge-weighted over all neighbour pairs, against the value
+    expected when the values are randomly permuted, ``(|T| - 1) / (n - 1)``."""
+    n = len(g)
+    out = []
+    for q in qs:
+        T = top_mask(g, q)
+        t = int(T.sum())
+        if t < 2:
+            continue
+        src_in = T[graph.src]
+        m = int(src_in.sum())
+        p = float(T[graph.dst][src_in].mean()) if m else float("nan")
+        chance = (t - 1) / (n - 1)
+        out.append({"q": float(q), "top_size": t, "pairs": m, "p_neighbour_in_top": p, "chance": chance,
+                    "ratio": p / chance if chance > 0 else float("nan")})
+    return out
+
+
+# ------------------------------------------------------------------------------------------ local optima
+
+
+def best_neighbour(g: np.ndarray, graph: NeighbourGraph) -> np.ndarray:
+    """Each row's best neighbour (largest g, ties to the lowest row); -1 for rows without neighbours."""
+    n = graph.n
+    best = np.full(n, -1, np.int64)
+    if not len(graph.dst):
+        return best
+    vals = g[graph.dst]
+    live = np.flatnonzero(graph.degree > 0)
+    mx = np.full(n, -np.inf)
+    mx[live] = np.maximum.reduceat(vals, graph.indptr[live])
+    # CSR rows are sorted by target: the first edge reaching the maximum is the lowest-row best neighbour
+    e = np.flatnonzero(vals == mx[graph.src])
+    s = graph.src[e]
+    first = np.concatenate([[True], s[1:] != s[:-1]])
+    best[s[first]] = graph.dst[e[first]]
+    return best
+
+
+def local_optima(g: np.ndarray, graph: NeighbourGraph) -> dict:
+    """Local optima (rows with >= 1 neighbour and none strictly better) and their basins under
+    best-improvement hill climbing: from every row move to the best neighbour while it is strictly better.
+
+    Pointers are followed by pointer jumping (``ptr = ptr[ptr]``), so the cost is O(n log(longest climb)).
+    """
+    n = graph.n
+    best = best_neighbour(g, graph)
+    has = best >= 0
+    improve = has & (g[np.where(has, best, 0)] > g)
+    ptr = np.where(improve, best, np.arange(n))
+    while True:
+        nxt = ptr[ptr]
+        if np.array_equal(nxt, ptr):
+            break
+        ptr = nxt
+    is_opt = has & ~improve
+    basin = np.bincount(ptr, minlength=n)
+    opt = np.flatnonzero(is_opt)
+    deg = graph.degree
+    chance = float(np.sum(1.0 / (deg[deg > 0] + 1.0)))
+    gbest = np.flatnonzero(g == g.max())
+    return {
+        "optima": opt,
+        "basin_sizes": basin[opt],
+        "isolated": int(np.sum(~has)),
+        "chance": chance,
+        "global_basin_fraction": float(basin[gbest].sum() / max(1, has.sum())),
+        "climb_target": ptr,
+    }
+
+
+# ------------------------------------------------------------------------------------------ FDC
+
+
+def distance_to_set(A: np.ndarray, targets: np.ndarray, n_choices) -> np.ndarray:
+    """Hamming distance of every row of ``A`` to the nearest row of ``targets``."""
+    A, _ = _effective(np.asarray(A), n_choices)
+    T, _ = _effective(np.asarray(targets), n_choices)
+    out = np.full(len(A), np.iinfo(np.int16).max, np.int16)
+    rows = max(1, 2**22 // max(1, len(T) * A.shape[1]))
+    for s in range(0, len(A), rows):
+        out[s : s + rows] = (A[s : s + rows, None, :] != T[None]).sum(axis=2).min(axis=1)
+    return out
+
+
+def pearson_weighted(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Pearson's r(x, y) under each row of weights ``w`` (b, len(x)): one value per row."""
+    xm, ym = x.mean(), y.mean()  # centre first for numerical stability
+    x, y = x - xm, y - ym
+    s = w @ np.stack([np.ones_like(x), x, y, x * x, y * y, x * y], axis=1)
+    n, sx, sy, sxx, syy, sxy = s.T
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (sxy / n - sx * sy / n**2) / np.sqrt((sxx / n - (sx / n) ** 2) * (syy / n - (sy / n) ** 2))
+
+
+def weighted_pearson_reps(x: np.ndarray, y: np.ndarray, rng: np.random.Generator, n_boot: int) -> np.ndarray:
+    """Bootstrap replicates of Pearson's r(x, y) (rows resampled)."""
+    reps = [pearson_weighted(x, y, w) for w in bootstrap_weights(len(x), n_boot, rng)]
+    return np.concatenate(reps) if reps else np.empty(0)

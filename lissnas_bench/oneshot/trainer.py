@@ -1,0 +1,242 @@
+"""The training loop shared by the supernet (one sampled path per step) and stand-alone retraining.
+
+Everything a step depends on is a function of the step number -- the path (``ArchSampler.path``), the batch
+(``DataSource``), the learning rate -- so the checkpoint only needs the weights, the optimizer state and the
+step, and a resumed run repeats the uninterrupted one exactly (given the same world size and, on GPUs,
+deterministic kernels).  Checkpoints are written atomically (temporary file, fsync, rename) by rank 0.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from .._imports import optional_import
+from ..errors import DataFileError, InvalidConfig
+from .config import TrainConfig
+from .dist import DistContext, all_reduce_sum, barrier
+
+torch = optional_import("torch", "oneshot", "one-shot training")
+nn = torch.nn
+
+log = logging.getLogger("lissnas_bench.oneshot")
+
+CHECKPOINT_FORMAT = "lissnas-bench-oneshot/1"
+
+
+def atomic_save(obj, path: Path) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    with open(tmp, "wb") as f:
+        torch.save(obj, f)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def load_checkpoint(path, map_location="cpu") -> dict:
+    path = Path(path)
+    if not path.is_file():
+        raise DataFileError(f"checkpoint {str(path)!r} does not exist")
+    try:
+        ck = torch.load(path, map_location=map_location, weights_only=True)
+    except Exception as exc:  # noqa: BLE001 - truncated or foreign file
+        raise DataFileError(f"checkpoint {str(path)!r} cannot be read: {exc}") from exc
+    if not isinstance(ck, dict) or ck.get("format") != CHECKPOINT_FORMAT:
+        raise DataFileError(f"checkpoint {str(path)!r} is not a lissnas-bench one-shot checkpoint")
+    return ck
+
+
+def lr_factor(step: int, cfg: TrainConfig) -> float:
+    """Linear warm-up, then ``linear`` decay to 0, ``cosine`` decay to 0, or ``constant``."""
+    if cfg.warmup_steps and step < cfg.warmup_steps:
+        return (step + 1) / cfg.warmup_steps
+    span = max(1, cfg.steps - cfg.warmup_steps)
+    t = min(1.0, (step - cfg.warmup_steps) / span)
+    if cfg.schedule == "linear":
+        return 1.0 - t
+    if cfg.schedule == "cosine":
+        return 0.5 * (1.0 + math.cos(math.pi * t))
+    return 1.0
+
+
+def _param_groups(model, weight_decay: float):
+    decay, no_decay = [], []
+    for p in model.parameters():
+        if p.requires_grad:
+            (decay if p.ndim > 1 else no_decay).append(p)  # no weight decay on BN and biases
+    return [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
+
+
+class Trainer:
+    """Trains ``model``; ``path_fn(step)`` gives the path of each step (``None`` for a stand-alone network).
+
+    ``meta`` is stored in every checkpoint and compared on resume (``kind``, ``space``, ``model``...).
+    """
+
+    def __init__(self, model, *, path_fn: Callable[[int], tuple | None], source, cfg: TrainConfig,
+                 ctx: DistContext, checkpoint: Path, meta: dict, supernet: bool):
+        self.cfg, self.ctx, self.source = cfg, ctx, source
+        self.path_fn = path_fn
+        self.checkpoint = Path(checkpoint)
+        self.log_path = self.checkpoint.with_suffix(".log.jsonl")
+        self.meta = dict(meta)
+        self.model = model.to(ctx.device)
+        if cfg.channels_last:
+            self.model = self.model.to(memory_format=torch.channels_last)
+        self.net = self.model
+        if ctx.distributed:
+            from torch.nn.parallel import DistributedDataParallel as DDP
+
+            # a supernet step uses one path: the other operations get no gradient that step
+            self.net = DDP(self.model, device_ids=[ctx.device.index] if ctx.device.type == "cuda" else None,
+                           find_unused_parameters=supernet)
+        self.optimizer = torch.optim.SGD(
+            _param_groups(self.model, cfg.weight_decay), lr=cfg.lr, momentum=cfg.momentum,
+            nesterov=cfg.nesterov and cfg.momentum > 0,
+        )
+        self.use_bf16 = cfg.bf16 and ctx.device.type == "cuda"
+        self.step = 0
+        self.history: list[dict] = []
+
+    # ------------------------------------------------------------------ checkpoints
+    def state(self) -> dict:
+        return {
+            "format": CHECKPOINT_FORMAT,
+            "step": self.step,
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "meta": self.meta,
+            "world_size": self.ctx.world,
+            "torch": str(torch.__version__),
+        }
+
+    def save(self) -> None:
+        if self.ctx.is_main:
+            atomic_save(self.state(), self.checkpoint)
+        barrier(self.ctx)
+
+    def resume(self) -> bool:
+        """Load ``self.checkpoint`` if it exists; False if there is nothing to resume."""
+        if not self.checkpoint.is_file():
+            return False
+        ck = load_checkpoint(self.checkpoint, map_location=self.ctx.device)
+        for key in ("kind", "space", "model", "arch"):
+            if ck["meta"].get(key) != self.meta.get(key):
+                raise InvalidConfig(
+                    f"checkpoint {str(self.checkpoint)!r} was written for {key} {ck['meta'].get(key)!r}, "
+                    f"not {self.meta.get(key)!r}; use another out_dir or start without resuming"
+                )
+        if ck["meta"].get("region") != self.meta.get("region"):
+            log.warning("resuming %s with a different shrunk space than it was trained in so far", self.checkpoint)
+        if ck.get("world_size") != self.ctx.world:
+            log.warning("resuming with %d processes after %s: the batches differ from an uninterrupted run",
+                        self.ctx.world, ck.get("world_size"))
+        self.model.load_state_dict(ck["model"])
+        self.optimizer.load_state_dict(ck["optimizer"])
+        self.step = int(ck["step"])
+        if self.ctx.is_main and self.log_path.is_file():  # drop log rows the resumed run will write again
+            rows = [r for r in self.log_path.read_text().splitlines() if r.strip()]
+            keep = [r for r in rows if json.loads(r).get("step", 0) <= self.step]
+            self.log_path.write_text("".join(r + "\n" for r in keep))
+        log.info("resumed %s at step %d", self.checkpoint, self.step)
+        return True
+
+    # ------------------------------------------------------------------ training
+    def autocast(self):
+        return torch.autocast(device_type=self.ctx.device.type, dtype=torch.bfloat16, enabled=self.use_bf16)
+
+    def fit(self, stop_after: int | None = None) -> dict:
+        """Train up to ``cfg.steps`` (or ``stop_after`` more steps, to split a run); returns a summary."""
+        cfg, ctx = self.cfg, self.ctx
+        end = cfg.steps if stop_after is None else min(cfg.steps, self.step + int(stop_after))
+        start = self.step
+        dev = ctx.device
+        if dev.type == "cuda":
+            torch.cuda.reset_peak_memory_stats(dev)
+        self.model.train()
+        batches = self.source.train_batches(self.step, ctx.rank, ctx.world, dev)
+        window_loss = torch.zeros((), device=dev)
+        window_steps, t_window, t0 = 0, time.perf_counter(), time.perf_counter()
+        last_loss = math.nan
+        global_batch = self.source.batch_size * ctx.world
+        params = [p for p in self.model.parameters() if p.requires_grad]
+        while self.step < end:
+            x, y = next(batches)
+            k = self.step
+            lr = cfg.lr * lr_factor(k, cfg)
+            for g in self.optimizer.param_groups:
+                g["lr"] = lr
+            arch = self.path_fn(k)
+            x = self.source.prepare(x, dev, cfg.channels_last)
+            y = y.to(dev, non_blocking=True)
+            with self.autocast():
+                out = self.net(x, arch)
+            loss = nn.functional.cross_entropy(out.float(), y, label_smoothing=cfg.label_smoothing)
+            self.optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            if cfg.grad_clip is not None:
+                torch.nn.utils.clip_grad_norm_(params, cfg.grad_clip)
+            self.optimizer.step()
+            self.step += 1
+            window_loss += loss.detach()
+            window_steps += 1
+            if self.step % cfg.log_every == 0 or self.step == end:
+                mean_loss = all_reduce_sum(window_loss / window_steps, ctx).item() / ctx.world
+                if not math.isfinite(mean_loss):
+                    raise FloatingPointError(f"training diverged at step {self.step}: loss {mean_loss}")
+                now = time.perf_counter()
+                ips = window_steps * global_batch / max(now - t_window, 1e-9)
+                row = {"step": self.step, "loss": round(mean_loss, 5), "lr": lr, "images_per_s": round(ips, 1)}
+                if dev.type == "cuda":
+                    row["peak_mem_gb"] = round(torch.cuda.max_memory_allocated(dev) / 2**30, 2)
+                eta = (end - self.step) * (now - t0) / max(self.step - start, 1)
+                log.info("step %d/%d  loss %.4f  lr %.4g  %.0f img/s  eta %.0fs", self.step, cfg.steps, mean_loss,
+                         lr, ips, eta)
+                self.history.append(row)
+                if ctx.is_main:
+                    self.log_path.parent.mkdir(parents=True, exist_ok=True)
+                    with open(self.log_path, "a") as f:
+                        f.write(json.dumps(row) + "\n")
+                last_loss = mean_loss
+                window_loss.zero_()
+                window_steps, t_window = 0, time.perf_counter()
+            if self.step % cfg.checkpoint_every == 0 or self.step == end:
+                self.save()
+        if start == end and not self.checkpoint.is_file():
+            self.save()
+        seconds = time.perf_counter() - t0
+        self._check_in_sync()
+        summary = {
+            "step": self.step,
+            "steps": cfg.steps,
+            "done": self.step >= cfg.steps,
+            "loss": last_loss,
+            "seconds": round(seconds, 3),
+            "images_per_s": round((self.step - start) * global_batch / seconds, 1) if self.step > start else None,
+            "world_size": ctx.world,
+            "checkpoint": str(self.checkpoint),
+        }
+        if dev.type == "cuda":
+            summary["peak_mem_gb"] = round(torch.cuda.max_memory_allocated(dev) / 2**30, 2)
+        return summary
+
+    def _check_in_sync(self) -> None:
+        """DDP ranks must hold identical weights; a cheap checksum catches a broken set-up early."""
+        if not self.ctx.distributed:
+            return
+        with torch.no_grad():
+            c = sum(p.double().sum() for p in self.model.parameters()).reshape(1).to(self.ctx.device)
+            both = torch.cat([c, -c])
+            import torch.distributed as dist
+
+            dist.all_reduce(both, op=dist.ReduceOp.MAX)
+        if float(both[0] + both[1]) != 0.0:
+            raise RuntimeError("DDP ranks hold different weights after training")
+        log.info("all %d ranks hold identical weights", self.ctx.world)

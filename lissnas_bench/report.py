@@ -1,0 +1,184 @@
+"""``report.md`` of a comparison: what was run, the summary table (mean ± std over seeds) and the figures.
+
+Everything in it is computed from the results folder's own tables, so ``rebuild`` regenerates it exactly;
+``docs/report.md`` explains how to read it.
+
+>>> import pandas as pd
+>>> from lissnas_bench.report import summary_markdown
+>>> print(summary_markdown(pd.read_csv("results/demo/summary.csv")))   # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from ._io import write_text_atomic
+
+#: the columns of the summary table, in order, with their headers (a column is shown when the run has it)
+TABLE_COLUMNS = (
+    ("size", "size of S′"),
+    ("log10_reduction", "log10 reduction"),
+    ("mean", "mean f"),
+    ("best", "best f"),
+    ("regret", "regret"),
+    ("recall", "recall@q"),
+    ("enrichment", "enrichment"),
+    ("shrink_index", "shrink index"),
+    ("coverage", "coverage"),
+    ("entropy", "entropy"),
+    ("pockets", "pockets"),
+    ("kendall_tau_shrunk", "τ over S′"),
+    ("queries", "queries"),
+)
+
+_FIGURE_TEXT = {
+    "distribution": "Distribution of f over the full space S (grey) and over each method's S′ (all seeds pooled; "
+                    "a sample of S′ where it is large). Bars: interquartile range; dot: median.",
+    "size_tradeoff": "Size of S′ against the mean of f over S′ (left) and against the regret (right), one point "
+                     "per seed; the star is the full space. Up-left is better on the left panel, down-left on "
+                     "the right one.",
+    "diversity": "Diversity of S′ (mean ± std over seeds): share of (position, choice) pairs kept, mean "
+                 "normalised per-position entropy, mean pairwise normalised distance, and the number of "
+                 "connected pockets.",
+    "retention": "Share of seeds whose S′ keeps each (position, choice). Columns are choices, rows positions; "
+                 "a method that always keeps the same operations shows saturated cells.",
+    "trace": "LISSNAS iterations, a line per seed: the mean of f over the iteration's sample (left) and |S_t| "
+             "(right). Hollow markers are iterations that did not improve and were rejected.",
+    "kendall": "Kendall τ-b between the proxy and f over each S′ (bars, mean ± std) and over S (dashed).",
+}
+_FIGURE_ORDER = ("size_tradeoff", "distribution", "diversity", "retention", "trace", "kendall")
+
+
+def fmt(v, sig: int = 4) -> str:
+    """A number for a table: ``sig`` significant digits, thousands separators for large values, ``–`` for NaN."""
+    if v is None:
+        return "–"
+    v = float(v)
+    if math.isnan(v):
+        return "–"
+    if math.isinf(v):
+        return "∞" if v > 0 else "-∞"
+    if abs(v) >= 10**sig:
+        return f"{v:,.0f}"
+    return f"{v:.{sig}g}"
+
+
+def mean_std(mean, std) -> str:
+    """``mean ± std``; the std alone is dropped when undefined (one seed), and shown as 0 when it is only
+    floating-point noise (identical values summed in a different order)."""
+    if std is None or (isinstance(std, float) and math.isnan(std)):
+        return fmt(mean)
+    if abs(std) <= 1e-9 * max(1.0, abs(float(mean)) if mean == mean else 1.0):
+        std = 0.0
+    return f"{fmt(mean)} ± {fmt(std, 2)}"
+
+
+def parse_fmt(s: str) -> float:
+    """Inverse of ``fmt`` (up to its rounding); used by tests and by readers of the markdown table."""
+    s = s.strip()
+    if s in ("–", ""):
+        return math.nan
+    return float(s.replace(",", "").replace("∞", "inf"))
+
+
+def table_columns(summary) -> list[tuple[str, str]]:
+    return [(c, h) for c, h in TABLE_COLUMNS if f"{c}_mean" in summary.columns
+            and summary[f"{c}_mean"].notna().any()]
+
+
+def summary_markdown(summary) -> str:
+    """The summary table as GitHub markdown: a row per (benchmark, dataset, method), cells ``mean ± std``."""
+    if summary is None or len(summary) == 0:
+        return "_no finished cells_\n"
+    cols = table_columns(summary)
+    head = ["benchmark", "dataset", "method", "seeds"] + [h for _, h in cols]
+    lines = ["| " + " | ".join(head) + " |", "|" + "|".join(["---"] * 3 + ["--:"] * (len(head) - 3)) + "|"]
+    for _, r in summary.iterrows():
+        cells = [str(r["benchmark"]), str(r["dataset"]), f"**{r['method']}**" if r["method"] == "lissnas"
+                 else str(r["method"]), str(int(r["n_seeds"]))]
+        for c, _ in cols:
+            cells.append(mean_std(r[f"{c}_mean"], r.get(f"{c}_std", math.nan)))
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def parse_summary_markdown(text: str):
+    """Read back the first summary table of a report (``(header, rows)`` of strings); for tests and tools."""
+    lines = [ln.strip() for ln in text.splitlines()]
+    start = next(i for i, ln in enumerate(lines) if ln.startswith("| benchmark | dataset | method |"))
+    header = [c.strip() for c in lines[start].strip("|").split("|")]
+    rows = []
+    for ln in lines[start + 2:]:
+        if not ln.startswith("|"):
+            break
+        rows.append([c.strip().strip("*") for c in ln.strip("|").split("|")])
+    return header, rows
+
+
+def _config_lines(manifest: dict) -> list[str]:
+    cfg = manifest["config"]
+    lines = [
+        f"- **benchmarks**: " + "; ".join(
+            f"`{t['benchmark_id']}` / `{t['dataset']}` (metric `{t['metric']}`, |S| = {t['space_size']:,}"
+            + (f", proxy `{t['proxy']}`" if t.get("proxy") else "") + ")" for t in manifest["targets"]),
+        f"- **methods**: " + ", ".join(f"`{m}`" for m in cfg["methods"]),
+        f"- **seeds**: {cfg['seeds']} per (benchmark, dataset), derived from root seed {cfg['root_seed']} "
+        f"with `numpy.random.SeedSequence`",
+        f"- **budget**: {cfg['budget']:,} distinct queries per method and seed; **q** = {cfg['q']:g} "
+        f"(top-q fraction T_q for recall/precision/enrichment)",
+        f"- **configuration hash**: `{manifest['config_hash']}`",
+    ]
+    params = manifest.get("methods") or {}
+    if params:
+        lines.append("- **parameters**:")
+        for m, p in params.items():
+            shown = ", ".join(f"{k}={v}" for k, v in p.items()) or "defaults"
+            lines.append(f"  - `{m}`: {shown}")
+    v = manifest.get("versions") or {}
+    lines.append("- **versions**: python " + manifest.get("python", "?") + ", "
+                 + ", ".join(f"{k} {val}" for k, val in v.items() if val))
+    lines.append("- **data hashes**: " + ", ".join(
+        f"`{t['benchmark_id']}` {t['data_hash'][:12]}" for t in
+        {t["benchmark_id"]: t for t in manifest["targets"]}.values()))
+    return lines
+
+
+def render_report(manifest: dict, results, summary, figures: dict[str, dict[str, str]]) -> str:
+    out = ["# Search-space shrinkage: comparison report", ""]
+    out.append("Generated by `lissnas-bench` from this folder's `cells/`; the numbers below are the mean ± "
+               "standard deviation over seeds of `results.parquet` (also in `summary.csv`). "
+               "See `docs/report.md` in the repository for how to read every column and figure.")
+    out += ["", "## Setup", ""] + _config_lines(manifest) + [""]
+    done, total = len(results), manifest["cells"]["total"]
+    if done < total:
+        out += [f"> **Incomplete**: {done} of {total} cells finished; re-run the same command to resume.", ""]
+    if "_all" in figures and "overview" in figures["_all"]:
+        out += ["## Overview", "", f"![overview]({figures['_all']['overview']})", "",
+                "Size of S′ against the mean of f over S′ per benchmark, a point per method and seed; the star "
+                "is the full space.", ""]
+    out += ["## Summary (mean ± std over seeds)", "", summary_markdown(summary)]
+    out.append("Columns: size of S′ = |S′|; log10 reduction = log10(|S|/|S′|); mean / best f over S′ "
+               "(exact when S′ can be enumerated); regret = max_S f − max_S′ f; recall@q = share of the true "
+               "top-q architectures kept; enrichment = precision / q; shrink index and diversity as defined "
+               "in `docs/metrics.md`; queries = distinct architectures queried.")
+    out.append("")
+    for t in manifest["targets"]:
+        figs = figures.get(t["key"], {})
+        if not figs:
+            continue
+        out += [f"## {t['benchmark_id']} / {t['dataset']} (`{t['metric']}`)", ""]
+        for name in _FIGURE_ORDER:
+            if name in figs:
+                out += [f"![{name}]({figs[name]})", "", _FIGURE_TEXT[name], ""]
+    out += ["## Files", "",
+            "`results.parquet` (a row per method × seed), `summary.csv`, `traces.parquet`, "
+            "`distributions.parquet`, `manifest.json`, `spaces/*.json` (each shrunk space, loadable with "
+            "`lissnas_bench.shrinkers.load_shrunk`), `figures/*.png|svg`.", ""]
+    return "\n".join(out)
+
+
+def write_report(out, *, manifest: dict, results, summary, figures: dict[str, dict[str, str]]) -> Path:
+    path = Path(out) / "report.md"
+    write_text_atomic(path, render_report(manifest, results, summary, figures))
+    return path

@@ -1,0 +1,72 @@
+"""Search inside a (shrunk) space through the budgeted Oracle.  A new optimizer is one file plus one entry in
+``_REGISTRY``.
+
+>>> import numpy as np, lissnas_bench as lb
+>>> from lissnas_bench.search import available_optimizers, get_optimizer
+>>> available_optimizers()
+['rs', 're', 'ls']
+>>> oracle = lb.Oracle(lb.load_benchmark("analognas"), budget=100)
+>>> res = get_optimizer("ls").search(oracle, np.random.default_rng(0))
+>>> int(res.queries[-1]), res.regret_at(100) >= 0
+(100, True)
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from ..errors import UnknownName
+from ._base import (
+    COLUMN_PREFIX,
+    Optimizer,
+    SearchResult,
+    SearchState,
+    default_checkpoints,
+    domain_mask,
+    fork_oracle,
+    search_after_shrink,
+    search_seed_sequence,
+    search_seeds,
+    shrink_queries_of,
+)
+
+# name -> "module:Class", imported on first use
+_REGISTRY: dict[str, str] = {
+    "rs": "lissnas_bench.search.random_search:RandomSearch",
+    "re": "lissnas_bench.search.evolution:RegularizedEvolution",
+    "ls": "lissnas_bench.search.local_search:LocalSearch",
+}
+
+
+def available_optimizers() -> list[str]:
+    return list(_REGISTRY)
+
+
+def optimizer_class(name: str) -> type[Optimizer]:
+    if name not in _REGISTRY:
+        raise UnknownName("optimizer", name, available_optimizers())
+    module, cls = _REGISTRY[name].split(":")
+    return getattr(importlib.import_module(module), cls)
+
+
+def get_optimizer(name: str, **params) -> Optimizer:
+    """A configured optimizer; unknown parameters raise ``UnknownName``, bad values ``InvalidConfig``."""
+    return optimizer_class(name)(**params)
+
+
+__all__ = [
+    "COLUMN_PREFIX",
+    "Optimizer",
+    "SearchResult",
+    "SearchState",
+    "available_optimizers",
+    "default_checkpoints",
+    "domain_mask",
+    "fork_oracle",
+    "get_optimizer",
+    "optimizer_class",
+    "search_after_shrink",
+    "search_seed_sequence",
+    "search_seeds",
+    "shrink_queries_of",
+]

@@ -1,0 +1,118 @@
+"""LISSNAS (our reconstruction; every rule and default is in docs/algorithm.md).
+
+S_0 is the oracle's domain.  Iteration t draws min(n, |S_t|) architectures uniformly without replacement from
+S_t and queries them; the top k become the centres of S_{t+1} = Pockets(centres, radius).  S_t (t >= 1) is
+*accepted* when its sample mean exceeds the previous iteration's by more than ``tol``; the first rejection ends
+the run.  The result is the last accepted space (S_0 = the full domain, as a ``Product``, when none was), or with
+``union=True`` the union of every accepted S_t.  An iteration runs only if the oracle can pay for its whole
+sample; otherwise the run stops with ``stop="budget"``.
+
+>>> import numpy as np, lissnas_bench as lb
+>>> from lissnas_bench.shrinkers import get_shrinker
+>>> oracle = lb.Oracle(lb.load_benchmark("analognas"), budget=500)
+>>> res = get_shrinker("lissnas").shrink(oracle, np.random.default_rng(0))
+>>> res.shrunk.kind, res.queries <= 500, res.info["stop"] in {"no-improvement", "budget", "max-iters"}
+('pockets', True, True)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..spaces import as_rng
+from ._base import Shrinker, check, query_or_none, sample_stats, top
+from .shrunk import Pockets, Product
+
+
+@dataclass(frozen=True)
+class LissnasParams:
+    n: int = 100  #: architectures sampled per iteration
+    k: int = 10  #: seeds (pocket centres) kept per iteration
+    radius: int = 1  #: pocket radius in the space's neighbour graph
+    tol: float = 0.0  #: a space is accepted when its sample mean beats the previous one by more than tol
+    max_iters: int = 20  #: at most this many shrink steps (S_1 .. S_max_iters), i.e. max_iters + 1 samples
+    union: bool = False  #: return the union of all accepted spaces instead of the last one
+
+    def __post_init__(self):
+        check(self.n >= 1, "lissnas", f"n must be >= 1, got {self.n}")
+        check(self.k >= 1, "lissnas", f"k must be >= 1, got {self.k}")
+        check(self.k <= self.n, "lissnas", f"k={self.k} > n={self.n}: cannot keep more seeds than are sampled")
+        check(self.radius >= 1, "lissnas", f"radius must be >= 1, got {self.radius}")
+        check(bool(np.isfinite(self.tol)) and self.tol >= 0, "lissnas", f"tol must be finite and >= 0, got {self.tol}")
+        check(self.max_iters >= 1, "lissnas", f"max_iters must be >= 1, got {self.max_iters}")
+
+
+class LISSNAS(Shrinker):
+    """Locality-based iterative search-space shrinkage (reconstruction)."""
+
+    name = "lissnas"
+    Params = LissnasParams
+    needs_reference = False
+
+    def shrink(self, oracle, rng, reference_size=None):
+        p = self.params
+        rng = as_rng(rng)
+        dom = oracle.space
+        self._check_budget(oracle, min(p.n, dom.size))
+
+        rows: list[dict] = []
+        current = None  # None = S_0, the whole domain
+        incumbent, incumbent_t = None, 0
+        accepted_centres: list[np.ndarray] = []
+        prev_mean = None
+        stop = "max-iters"
+        for t in range(p.max_iters + 1):
+            size = dom.size if current is None else current.size
+            m = min(p.n, size)
+            X = (dom if current is None else current).sample(m, rng, replace=False)
+            queries_before = oracle.queries
+            y = query_or_none(oracle, X)
+            if y is None:
+                stop = "budget"
+                break
+            mean, best = sample_stats(y)
+            order = top(y, p.k)
+            accepted = t == 0 or mean > prev_mean + p.tol
+            rows.append(
+                {
+                    "iteration": t,
+                    "size": size,
+                    "sample_mean": mean,
+                    "sample_best": best,
+                    "queries": oracle.queries,
+                    "accepted": accepted,
+                    "n_sampled": m,
+                    "new_queries": oracle.queries - queries_before,
+                    "centres": 0 if current is None else len(current.centres),
+                    "seeds_mean": float(np.mean(y[order])),
+                }
+            )
+            if not accepted:
+                stop = "no-improvement"
+                break
+            if current is not None:
+                incumbent, incumbent_t = current, t
+                accepted_centres.append(current.centres)
+            prev_mean = mean
+            if t == p.max_iters:
+                break
+            current = Pockets(dom, X[order], p.radius)
+
+        if p.union and accepted_centres:
+            shrunk = Pockets(dom, np.concatenate(accepted_centres), p.radius)
+        elif incumbent is not None:
+            shrunk = incumbent
+        else:
+            shrunk = Product.full(dom)
+        return self._result(
+            shrunk,
+            rows,
+            oracle,
+            stop,
+            extra_columns=("n_sampled", "new_queries", "centres", "seeds_mean"),
+            returned_iteration=incumbent_t,
+            accepted_iterations=len(accepted_centres),
+            size=int(shrunk.size),
+        )
