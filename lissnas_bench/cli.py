@@ -22,6 +22,7 @@ app = typer.Typer(
 _COMMAND_MODULES = [
     "lissnas_bench.commands.basic",
     "lissnas_bench.commands.shrink",
+    "lissnas_bench.commands.oneshot",
 ]
 
 for _mod in _COMMAND_MODULES:

@@ -298,7 +298,8 @@ def prepare(config: ComparisonConfig) -> Plan:
     if needs_ref and REFERENCE_METHOD not in methods:
         raise InvalidConfig(
             f"{', '.join(needs_ref)} {'is' if len(needs_ref) == 1 else 'are'} size-matched to {REFERENCE_METHOD}'s "
-            f"result in the same cell: add {REFERENCE_METHOD} to the methods")
+            f"result in the same cell: add {REFERENCE_METHOD} to the methods, or give "
+            f"{'it' if len(needs_ref) == 1 else 'each'} a size (e.g. --param random.size=500)")
     run_order = tuple(([REFERENCE_METHOD] if REFERENCE_METHOD in methods else [])
                       + [m for m in methods if m != REFERENCE_METHOD])
 
@@ -509,7 +510,7 @@ def _manifest(plan: Plan, status: str, started: str, elapsed: float | None = Non
         sp = p.bench.space
         targets.append({
             "key": p.key, **asdict(p.target), "benchmark_id": p.bench.id, "data_hash": p.bench.data_hash,
-            "space": sp.name, "space_size": int(p.bench.domain(p.target.dataset, p.target.metric).size),
+            "space_name": sp.name, "space_size": int(p.bench.domain(p.target.dataset, p.target.metric).size),
             "position_names": list(sp.position_names), "choice_names": [list(c) for c in sp.choice_names],
             "seed_key": p.seed_key,
         })

@@ -75,7 +75,7 @@ def main(argv=None) -> int:
         train_supernet(cfg, resume=False, stop_after=warm)
         if cuda:
             torch.cuda.synchronize()
-        cfg = cfg.replace(train=dataclasses.replace(cfg.train, log_every=steps))
+        cfg = cfg.replace(train=dataclasses.replace(cfg.train, log_every=warm + steps))  # one window: the timed steps
         res = train_supernet(cfg, resume=True)
         ips = res["history"][-1]["images_per_s"]
         figures[f"train_images_per_s_{precision}"] = ips
@@ -143,6 +143,10 @@ def main(argv=None) -> int:
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(figures, indent=2) + "\n")
+    if args.out is None:
+        import shutil
+
+        shutil.rmtree(work, ignore_errors=True)
     return 0
 
 

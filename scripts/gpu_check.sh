@@ -12,5 +12,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY="${PYTHON:-python}"
 if [ -z "${PYTHON:-}" ] && [ -x .venv/bin/python ]; then PY=.venv/bin/python; fi
-export OMP_NUM_THREADS="${OMP_NUM_THREADS:-$( [[ " $* " == *" --cpu "* ]] && echo 1 || echo 8 )}"
+# tiny CPU networks run fastest on one intra-op thread (and do not fight other jobs for cores)
+if [[ " $* " == *" --cpu "* ]]; then export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"; fi
 exec timeout "${GPU_CHECK_TIMEOUT:-300}" "$PY" scripts/gpu_check.py "$@"

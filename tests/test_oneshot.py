@@ -101,7 +101,8 @@ def test_sampler_never_leaves_the_shrunk_space(mobilenet):
         assert np.all(region.contains(a)) and np.all(s.contains(a))
         paths = np.array([s.path(seed=1, step=k) for k in range(200)])
         assert np.all(region.contains(paths))
-        assert s.path(1, 17) == s.path(1, 17) and paths.std(axis=0).sum() > 0 or region.size == 1
+        assert s.path(1, 17) == s.path(1, 17)  # a pure function of (seed, step)
+        assert len({p.tobytes() for p in paths}) > 1  # ... that still varies with the step
     full = ArchSampler(mobilenet)
     assert not np.all(regions[0].contains(full.sample(200, rng)))  # the full space is bigger
 
@@ -211,9 +212,6 @@ def test_kendall_tau_helper(tmp_path):
 
 
 # ================================================================================================ torch
-
-torch_tests = pytest.mark.filterwarnings("ignore::UserWarning")
-
 
 @pytest.fixture
 def torch1():

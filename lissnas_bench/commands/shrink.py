@@ -173,7 +173,7 @@ def shrink(
     t.add_column("metric")
     t.add_column("value", justify="right")
     for k, v in row.items():
-        if k in ("benchmark", "dataset", "metric", "method", "seed"):
+        if k in ("benchmark", "dataset", "metric", "method", "seed") or v is None:
             continue
         t.add_row(k, fmt(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else str(v))
     c = Console()
@@ -200,6 +200,8 @@ def compare(
         "--out", "-o", help="Results folder (default: results/compare/<benchmark>).", show_default=False)] = None,
     force: Annotated[bool, typer.Option("--force", help="Clear an out folder holding another configuration.")] = False,
     workers: Annotated[int, typer.Option("--workers", "-j", help="Processes (results do not depend on it).")] = 1,
+    figures: Annotated[bool, typer.Option("--figures/--no-figures", help="Draw the figures (the slowest part of a "
+                                                                        "small run).")] = True,
     table: TableOpt = None,
     space: SpaceOpt = None,
     arch_column: ArchColOpt = None,
@@ -225,22 +227,24 @@ def compare(
     plan = prepare(cfg)  # validates everything before the first cell
     if out is None:
         out = Path("results") / "compare" / _safe(plan.targets[0].bench.id)
-    df = _run_with_progress(plan, out, force=force, workers=workers, quiet=json_out, label="compare")
+    df = _run_with_progress(plan, out, force=force, workers=workers, quiet=json_out, label="compare",
+                            figures=figures)
     if json_out:
         print_json({"records": _records(df), "out": str(out), "report": str(out / "report.md")})
         return
     _finish(out)
 
 
-def _run_with_progress(plan, out: Path, *, force: bool, workers: int, quiet: bool, label: str):
+def _run_with_progress(plan, out: Path, *, force: bool, workers: int, quiet: bool, label: str,
+                       figures: bool = True):
     from ..runner import run_comparison
 
     if quiet:
-        return run_comparison(plan, out, force=force, workers=workers)
+        return run_comparison(plan, out, force=force, workers=workers, figures=figures)
     console = _stderr_console()
     bar, callback = _progress_runner(console, label)
     with bar:
-        df = run_comparison(plan, out, force=force, workers=workers, progress=callback)
+        df = run_comparison(plan, out, force=force, workers=workers, progress=callback, figures=figures)
     return df
 
 
@@ -269,6 +273,7 @@ def demo(
         "--docs", help="Where to copy the summary table and the overview figure (default: the checkout's "
                        "docs/demo).", show_default=False)] = None,
     no_docs: Annotated[bool, typer.Option("--no-docs", help="Do not copy anything into docs/.")] = False,
+    figures: Annotated[bool, typer.Option("--figures/--no-figures", help="Draw the figures.")] = True,
     force: Annotated[bool, typer.Option("--force", help="Clear an out folder holding another configuration.")] = False,
     json_out: JsonOpt = False,
 ) -> None:
@@ -284,7 +289,7 @@ def demo(
     plan = prepare(cfg)
     if workers <= 0:
         workers = max(1, min(2, os.cpu_count() or 1))
-    df = _run_with_progress(plan, out, force=force, workers=workers, quiet=json_out, label="demo")
+    df = _run_with_progress(plan, out, force=force, workers=workers, quiet=json_out, label="demo", figures=figures)
     dest = None if no_docs else (docs if docs is not None else _repo_docs())
     if dest is not None:
         copy_to_docs(out, dest)

@@ -26,7 +26,7 @@ EXACT_BUDGET = 4e9
 #: default number of steps of every walk (exact mode walks on the precomputed graph, so they are cheap)
 EXACT_WALK_LENGTH = 500
 SAMPLED_WALK_LENGTH = 20
-_BOOTSTRAP_FDC_MAX_ROWS = 200_000
+_BOOTSTRAP_FDC_MAX_ROWS = 20_000  # beyond: Fisher z interval (the bootstrap would cost seconds)
 
 
 def infer_maximize(metric: str) -> bool:
@@ -327,7 +327,7 @@ def analyze_locality(
     top_fractions=DEFAULT_TOP_FRACTIONS,
     maximize: bool | None = None,
     ged_timeout: float = 1.0,
-    permutation_pairs: int = 50_000,
+    permutation_pairs: int = 20_000,
     ged_cache=None,
     space: str | None = None,
     arch_column: str | None = None,
@@ -524,7 +524,9 @@ def _exact(L: _Landscape, g, st: LocalitySettings, sum_method, r_pairs, r_walks,
         sel = np.arange(len(pi))
         if len(pi) > st.permutation_pairs:
             sel = np.sort(r_perm.choice(len(pi), st.permutation_pairs, replace=False))
-        pt = M.permutation_test(f, pi[sel], pj[sel], st.permutations, r_perm)
+        what = "all" if len(sel) == len(pi) else f"{len(sel):,} uniformly drawn"
+        pt = M.permutation_test(f, pi[sel], pj[sel], st.permutations, r_perm,
+                                f"mean |Δf| over {what} radius-1 neighbour pairs")
     else:
         pt = {"p_value": math.nan, "pairs_used": 0}
         notes.append("no neighbour pairs: the permutation test is undefined")
@@ -733,7 +735,8 @@ def _sampled(L: _Landscape, g, st: LocalitySettings, r_pairs, r_walks, r_perm, r
 
     # ---- permutation test on the walkers' first steps
     if len(pair_i) >= 2:
-        pt = _permutation_test_sparse(f, pair_i, pair_j, st.permutations, r_perm)
+        pt = M.permutation_test(f, pair_i, pair_j, st.permutations, r_perm,
+                                    "mean |Δf| over radius-1 neighbour pairs (each walker's first step)")
     else:
         pt = {"p_value": math.nan, "pairs_used": 0}
     out.update(p_value=pt["p_value"], permutation_test=pt)
@@ -782,28 +785,3 @@ def _sampled(L: _Landscape, g, st: LocalitySettings, r_pairs, r_walks, r_perm, r
     out["plot_data"] = {"local_optima_values": f[starts[live & ~better0]], "basin_sizes": None, "f_all": f,
                         **out.pop("_fdc_plot")}
     return out
-
-
-def _permutation_test_sparse(f, i, j, permutations, rng) -> dict:
-    """``measures.permutation_test`` for few pairs among many rows: only the endpoints' permuted values are drawn
-    (a uniform sample without replacement of f), which has the same law as permuting all of f."""
-    n = len(f)
-    u, inv = np.unique(np.concatenate([i, j]), return_inverse=True)
-    if len(u) > n // 4:
-        return M.permutation_test(f, i, j, permutations, rng)
-    ii, jj = inv[: len(i)], inv[len(i):]
-    obs = float(np.mean(np.abs(f[i] - f[j])))
-    null = np.empty(permutations)
-    for b in range(permutations):
-        v = f[rng.choice(n, size=len(u), replace=False)]
-        null[b] = np.mean(np.abs(v[ii] - v[jj]))
-    le = int(np.sum(null <= obs * (1 + 1e-12) + 1e-15))
-    return {
-        "statistic": "mean |Δf| over radius-1 neighbour pairs (each walker's first step)",
-        "null": "f exchangeable over the architectures (values randomly permuted)",
-        "alternative": "less (neighbours more similar than random)",
-        "observed": obs, "null_mean": float(null.mean()) if permutations else math.nan,
-        "null_sd": float(null.std(ddof=1)) if permutations > 1 else math.nan,
-        "permutations": int(permutations), "pairs_used": int(len(i)),
-        "p_value": (1 + le) / (1 + permutations),
-    }

@@ -60,7 +60,6 @@ class DataConfig:
     batch_size: int = 64
     eval_batch_size: Optional[int] = None
     workers: int = 4
-    synthetic_size: int = 1_000_000
     synthetic_val_size: int = 512
 
 
@@ -89,11 +88,10 @@ class TrainConfig:
 @dataclass(frozen=True)
 class EvalConfig:
     """Scoring a subnet: BN recalibration on ``calib_batches`` training batches, then top-1 on ``val_batches``
-    batches (``None``: the whole held-out/validation split)."""
+    batches (``None``: the whole held-out/validation split), of ``data.eval_batch_size`` images."""
 
     calib_batches: int = 20
     val_batches: Optional[int] = None
-    batch_size: Optional[int] = None
     cache: bool = True
 
 
@@ -215,7 +213,7 @@ def validate(cfg: OneShotConfig) -> OneShotConfig:
     _check(d.batch_size >= 1, "data.batch_size", f"must be >= 1, got {d.batch_size}")
     _check(d.eval_batch_size is None or d.eval_batch_size >= 1, "data.eval_batch_size", "must be >= 1")
     _check(d.workers >= 0, "data.workers", f"must be >= 0, got {d.workers}")
-    _check(d.synthetic_size >= 1 and d.synthetic_val_size >= 1, "data.synthetic_size", "must be >= 1")
+    _check(d.synthetic_val_size >= 1, "data.synthetic_val_size", "must be >= 1")
     for name in ("train", "retrain"):
         t: TrainConfig = getattr(cfg, name)
         _check(t.steps >= 0, f"{name}.steps", f"must be >= 0, got {t.steps}")
@@ -234,7 +232,6 @@ def validate(cfg: OneShotConfig) -> OneShotConfig:
     e = cfg.eval
     _check(e.calib_batches >= 0, "eval.calib_batches", f"must be >= 0, got {e.calib_batches}")
     _check(e.val_batches is None or e.val_batches >= 1, "eval.val_batches", "must be >= 1 or null")
-    _check(e.batch_size is None or e.batch_size >= 1, "eval.batch_size", "must be >= 1 or null")
     s = cfg.search
     _check(s.population >= 2, "search.population", f"must be >= 2, got {s.population}")
     _check(s.generations >= 1, "search.generations", f"must be >= 1, got {s.generations}")

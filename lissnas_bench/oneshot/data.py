@@ -419,7 +419,7 @@ def make_source(cfg: OneShotConfig, layout, *, seed: int, batch_size: int | None
     """The data source a configuration describes, checked against the network's resolution and classes."""
     d = cfg.data
     bs = int(batch_size or d.batch_size)
-    ebs = int(cfg.eval.batch_size or d.eval_batch_size or bs)
+    ebs = int(d.eval_batch_size or bs)
     if d.kind == "synthetic":
         return SyntheticSource(layout.num_classes, layout.resolution, bs, ebs, seed, val_size=d.synthetic_val_size)
     if d.kind == "cifar10":

@@ -94,9 +94,10 @@ class Trainer:
         if ctx.distributed:
             from torch.nn.parallel import DistributedDataParallel as DDP
 
-            # a supernet step uses one path: the other operations get no gradient that step
+            # a supernet step uses one path: the other operations get no gradient that step.  Its BN running
+            # statistics are re-estimated per subnet before scoring, so they need not be broadcast each step.
             self.net = DDP(self.model, device_ids=[ctx.device.index] if ctx.device.type == "cuda" else None,
-                           find_unused_parameters=supernet)
+                           find_unused_parameters=supernet, broadcast_buffers=not supernet)
         self.optimizer = torch.optim.SGD(
             _param_groups(self.model, cfg.weight_decay), lr=cfg.lr, momentum=cfg.momentum,
             nesterov=cfg.nesterov and cfg.momentum > 0,

@@ -94,7 +94,7 @@ class DaskExecutor:
             except OSError as exc:
                 raise InvalidConfig(f"cannot reach the Dask scheduler at {self.scheduler}: {exc}") from None
         cluster = LocalCluster(n_workers=self.local_workers, threads_per_worker=1, processes=self.processes,
-                               dashboard_address=None, silence_logs=logging.ERROR)
+                               dashboard_address=":0", silence_logs=logging.ERROR)
         return Client(cluster), cluster
 
     def run(self, fn: Callable, specs: Iterable, on_error: Callable | None = None) -> Iterator:

@@ -122,9 +122,10 @@ def import_benchmark(
         _refuse_existing(bench.id, force)
     target = cache.imported_path(bench.id)
     try:
-        side = cache.store_imported(
+        cache.store_imported(
             bench, {"kind": kind, "imported_from": str(Path(path).expanduser().resolve()), "import_log": log}
         )
+        side = cache.read_sidecar(target)
     except BaseException:
         # the Arrow file is written atomically; a sidecar failure must not leave it behind
         with contextlib.suppress(FileNotFoundError):

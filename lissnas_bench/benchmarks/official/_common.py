@@ -234,6 +234,11 @@ class StreamingUnpickler(pickle._Unpickler):  # the pure-Python unpickler: its o
         self.n_arch = 0
 
     def find_class(self, module, name):
+        if self.proto < 3:  # Python 2 names, as the stdlib maps them
+            import _compat_pickle
+
+            module, name = _compat_pickle.NAME_MAPPING.get((module, name), (module, name))
+            module = _compat_pickle.IMPORT_MAPPING.get(module, module)
         try:
             return self._allowed[(module, name)]
         except KeyError:

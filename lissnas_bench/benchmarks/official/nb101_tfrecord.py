@@ -19,6 +19,7 @@ with a ``halfway-`` prefix (the evaluation at half the budget), each as the mean
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import struct
 from pathlib import Path
@@ -66,6 +67,7 @@ def _crc32c_py(data: bytes) -> int:
     return crc ^ 0xFFFFFFFF
 
 
+@functools.lru_cache(maxsize=None)  # a failed import is not cached by Python: look once
 def _fast_crc32c():
     """A C implementation when one happens to be installed (``crc32c`` or ``google-crc32c``)."""
     try:
@@ -216,6 +218,10 @@ def encode_model_metrics(evaluations: list[dict], params: int, total_time: float
         for f, name in _EVAL_FIELDS.items():
             if name in ev:
                 sub += varint((f << 3) | 1) + struct.pack("<d", ev[name])
+        for f, name in ((6, "checkpoint_path"), (7, "sample_metrics_file")):
+            if name in ev:
+                b = ev[name].encode()
+                sub += varint((f << 3) | 2) + varint(len(b)) + b
         msg += varint((1 << 3) | 2) + varint(len(sub)) + sub
     msg += varint((2 << 3) | 0) + varint(params)
     msg += varint((3 << 3) | 1) + struct.pack("<d", total_time)

@@ -120,6 +120,7 @@ def finish(
     columns = {k: v[:n][rows] if len(v) >= n else np.pad(v, (0, n - len(v)), constant_values=np.nan)[rows]
                for k, v in cols.arrays().items()}
     datasets = sorted({d for d, _ in columns}, key=lambda d: (_DATASET_ORDER.index(d) if d in _DATASET_ORDER else 99, d))
+    columns = {k: v for d in datasets for k, v in columns.items() if k[0] == d}
     defaults, costs = {}, {}
     for d in datasets:
         ms = [m for dd, m in columns if dd == d and "/" not in m]
@@ -165,19 +166,20 @@ def open_torch_pickle(path: Path):
         return zf.open(member), zf.getinfo(member).file_size
     f = open(path, "rb")
     head = f.read(2)
+    if head == b"PK":
+        f.close()
+        raise DataFileError(f"{path.name}: truncated or corrupt zip archive (torch.save file without its directory)")
     if len(head) < 2 or head[0] != 0x80:
         f.close()
         raise DataFileError(f"{path.name}: not a torch.save / pickle file (it starts with {head!r})")
     f.seek(0)
-    try:
-        magic = _SafeUnpickler(f).load()
-    except Exception as exc:  # noqa: BLE001
-        f.close()
-        raise DataFileError(f"{path.name}: truncated or corrupt ({exc})") from exc
-    if magic == _TORCH_MAGIC:  # legacy torch.save: magic, protocol, sys_info, then the object
+    head = f.read(15)
+    # legacy torch.save starts with pickle(MAGIC): PROTO 2, LONG1 of 10 bytes, STOP (checked on the bytes so a
+    # plain pickle of the whole release is never loaded here)
+    if head[:4] == b"\x80\x02\x8a\x0a" and int.from_bytes(head[4:14], "little") == _TORCH_MAGIC and head[14:] == b".":
         try:
-            _SafeUnpickler(f).load()
-            _SafeUnpickler(f).load()
+            _SafeUnpickler(f).load()  # protocol version
+            _SafeUnpickler(f).load()  # sys_info
         except Exception as exc:  # noqa: BLE001
             f.close()
             raise DataFileError(f"{path.name}: truncated torch.save header ({exc})") from exc

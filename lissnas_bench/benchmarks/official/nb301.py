@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from ..._imports import optional_import
-from ...errors import DataFileError, InvalidConfig, MissingDependency
+from ...errors import DataFileError, InvalidConfig, LissnasBenchError, MissingDependency
 from ...spaces import get_space
 from .._base import Benchmark
 from ._common import Progress, no_progress
@@ -68,12 +68,17 @@ def _placeholder_modules():
 
 
 def _nasbench301():
+    with contextlib.suppress(ImportError):
+        # torch_geometric probes for torch_cluster at import time; let it see the truth before placeholders exist
+        import torch_geometric  # noqa: F401
     with _placeholder_modules():
         try:
             import nasbench301  # noqa: F401
             from nasbench301 import api
         except MissingDependency:
             raise
+        except ValueError as exc:  # a compiled ConfigSpace < 1 under NumPy 2: "numpy.dtype size changed"
+            raise _configspace_error(exc) from exc
         except ImportError as exc:
             missing = getattr(exc, "name", None) or str(exc)
             raise MissingDependency(missing, EXTRA, "NAS-Bench-301 surrogates (nasbench301 imports it)") from exc
@@ -92,6 +97,20 @@ def _keep_global_rng():
         np.random.set_state(np_state)
         if torch is not None and t_state is not None:
             torch.random.set_rng_state(t_state)
+
+
+def _configspace_error(exc) -> LissnasBenchError:
+    try:
+        from importlib.metadata import version
+
+        cs = version("ConfigSpace")
+    except Exception:  # noqa: BLE001
+        cs = "?"
+    return LissnasBenchError(
+        f"nasbench301 0.3 cannot read its configspace.json with ConfigSpace {cs} ({type(exc).__name__}: {exc}); "
+        "it needs ConfigSpace < 1, whose last release (0.7.1) is built for NumPy 1 and does not import under "
+        f"NumPy {np.__version__}. Use an environment with numpy<2 and ConfigSpace==0.7.1 for NAS-Bench-301"
+    )
 
 
 def find_ensembles(path: Path) -> dict[str, Path]:
@@ -132,6 +151,10 @@ def load_surrogate(ensemble_dir: Path):
             return api.load_ensemble(str(ensemble_dir))
         except MissingDependency:
             raise
+        except (TypeError, AttributeError) as exc:
+            if "ConfigSpace" in "".join(__import__("traceback").format_tb(exc.__traceback__)):
+                raise _configspace_error(exc) from exc
+            raise DataFileError(f"{ensemble_dir}: cannot load the NAS-Bench-301 ensemble ({exc})") from exc
         except (OSError, ValueError, KeyError, EOFError, ImportError) as exc:
             raise DataFileError(f"{ensemble_dir}: cannot load the NAS-Bench-301 ensemble ({exc})") from exc
 

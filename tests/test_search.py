@@ -1,0 +1,224 @@
+"""Search: exact budgets, restriction to shrunk spaces, fair accounting after a shrink, RE/LS beat RS on a planted
+smooth landscape, determinism, parameters, and the ``search`` command."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from lissnas_bench import Benchmark, Oracle
+from lissnas_bench.errors import InvalidConfig, UnknownName
+from lissnas_bench.search import (
+    available_optimizers,
+    fork_oracle,
+    get_optimizer,
+    search_after_shrink,
+    search_seeds,
+    shrink_queries_of,
+)
+from lissnas_bench.shrinkers import Explicit, Pockets, Product, get_shrinker
+from lissnas_bench.spaces import get_space
+
+OPTS = available_optimizers()
+OPT = np.array([3, 1, 4, 0, 2, 4], dtype=np.int8)
+
+
+@pytest.fixture(scope="module")
+def planted():
+    """NB201's 15,625 cells; f = -(Hamming distance to OPT) + noise of sd 0.1: smooth, one optimum, plus a
+    simulated training time per architecture."""
+    space = get_space("nb201")
+    archs = space.enumerate()
+    rng = np.random.default_rng(7)
+    f = -(archs != OPT).sum(axis=1) + 0.1 * rng.standard_normal(len(archs))
+    f[space.index(OPT[None])[0]] = 1.0
+    cost = rng.uniform(10, 20, len(archs))
+    return Benchmark(id="syn", space=space, archs=archs, columns={("syn", "f"): f, ("syn", "seconds"): cost},
+                     cost_metrics={"syn": "seconds"})
+
+
+def _search(name, bench, budget, seed=0, space=None, dataset=None, **params):
+    o = Oracle(bench, dataset, budget=budget)
+    return o, get_optimizer(name, **params).search(o, np.random.default_rng(seed), space)
+
+
+@pytest.mark.parametrize("name", OPTS)
+def test_budget_exact_and_curve(name, analognas):
+    o, res = _search(name, analognas, 137)
+    assert o.queries == 137 and len(o.history) == len(set(o.history)) == 137
+    assert res.queries.tolist() == list(range(1, 138))
+    assert np.all(np.diff(res.best_so_far) >= 0)
+    vals = analognas.column()[np.asarray(o.history)]
+    assert res.best_so_far[-1] == vals.max() == res.best_value
+    assert res.regret_at(137) == pytest.approx(np.nanmax(analognas.column()) - vals.max())
+    assert res.best_at(10) == vals[:10].max() and np.isnan(res.best_at(0))
+    assert res.sim_seconds is None and res.search_start == 0 and not res.exhausted
+
+
+@pytest.mark.parametrize("name", OPTS)
+def test_same_seed_same_curve(name, analognas):
+    (oa, a), (ob, b), (oc, _) = (_search(name, analognas, 80, seed=s) for s in (3, 3, 4))
+    assert oa.history == ob.history and np.array_equal(a.best_so_far, b.best_so_far)
+    assert oa.history != oc.history
+
+
+def _shrunk_spaces(bench, dataset=None):
+    dom = bench.domain(dataset)
+    rng = np.random.default_rng(0)
+    centres = dom.sample(3, rng)
+    allowed = np.zeros((dom.positions, int(dom.n_choices.max())), dtype=bool)
+    allowed[:, :2] = True
+    return {
+        "pockets": Pockets(dom, centres, radius=1),
+        "product": Product(dom, allowed),
+        "explicit": Explicit(dom, dom.sample(40, rng, replace=False)),
+        "isolated": Explicit(dom, dom.sample(4, rng, replace=False)),  # no member neighbours another
+    }
+
+
+@pytest.mark.parametrize("name", OPTS)
+@pytest.mark.parametrize("which", [("analognas", None), ("graph_bench", "proteins")])
+def test_restricted_search_never_leaves_the_space(name, which, request):
+    bench = request.getfixturevalue(which[0])
+    for kind, shrunk in _shrunk_spaces(bench, which[1]).items():
+        for budget in (30, shrunk.size + 50):
+            o, res = _search(name, bench, budget, space=shrunk, dataset=which[1])
+            archs = bench.archs[np.asarray(o.history)]
+            assert shrunk.contains(archs).all(), (kind, name)
+            assert o.queries == min(budget, shrunk.size)
+            assert res.exhausted == (budget > shrunk.size)
+            assert res.domain_size == shrunk.size
+
+
+def test_planted_landscape_re_and_ls_beat_rs(planted):
+    budget, seeds = 120, 12
+    mean = {}
+    for name in OPTS:
+        mean[name] = np.mean([_search(name, planted, budget, seed=s)[1].regret_at(budget) for s in range(seeds)])
+    assert mean["re"] < mean["rs"] and mean["ls"] < mean["rs"], mean
+
+
+def test_simulated_time_is_recorded(planted):
+    o, res = _search("re", planted, 50)
+    cost = planted.columns[("syn", "seconds")][np.asarray(o.history)]
+    assert np.allclose(res.sim_seconds, np.cumsum(cost))
+    assert res.sim_seconds[-1] == pytest.approx(o.sim_seconds)
+    assert res.to_frame()["sim_seconds"].iloc[-1] == pytest.approx(o.sim_seconds)
+
+
+def test_shrink_then_search_accounting(analognas):
+    o = Oracle(analognas, budget=200)
+    res = get_shrinker("lissnas", n=50, k=5).shrink(o, np.random.default_rng(0))
+    before = list(o.history)
+    cols, sr = search_after_shrink(res, o, "ls", np.random.default_rng(1), budget=400, return_result=True)
+    assert o.history == before and o.budget == 200  # the shrinker's oracle is left alone
+    assert sr.search_start == len(before) == res.queries
+    assert cols["search_total_queries"] == sr.queries[-1] <= 400
+    assert cols["search_queries"] == sr.queries[-1] - len(before)
+    # the curve starts with the shrink phase: its best-so-far is the shrinker's incumbent
+    shrink_best = analognas.column()[np.asarray(before)].max()
+    assert sr.best_at(len(before)) == shrink_best
+    assert set(cols) >= {"search_regret@400", "search_regret@200", "search_regret@100", "search_exhausted"}
+
+
+def test_search_after_shrink_reuses_known_architectures_for_free(analognas):
+    o = Oracle(analognas, budget=300)
+    res = get_shrinker("top-samples", fraction=0.2).shrink(o, np.random.default_rng(0))
+    # S' = the best 20 % of what the shrinker queried: all of it is known, so the search costs nothing
+    cols = search_after_shrink(res, o, "rs", np.random.default_rng(0), budget=400)
+    assert cols["search_queries"] == 0 and cols["search_exhausted"] is True
+    assert cols["search_total_queries"] == o.queries == 300
+    assert cols["search_regret@400"] == pytest.approx(cols["search_domain_regret"])
+
+
+def test_fresh_oracle_with_query_offset(analognas):
+    o = Oracle(analognas, budget=70)
+    res = get_optimizer("rs").search(o, np.random.default_rng(0), query_offset=30)
+    assert res.queries[0] == 31 and res.queries[-1] == 100 and res.budget == 100
+    assert np.isnan(res.best_at(30)) and res.search_start == 30
+
+
+def test_fork_oracle_is_independent(analognas):
+    o = Oracle(analognas, budget=50)
+    o.query(analognas.space.sample(20, np.random.default_rng(0)))
+    f = fork_oracle(o, 80)
+    assert f.history == o.history and f.budget == 80
+    f.query(analognas.archs[:5])
+    assert o.queries == 20
+    with pytest.raises(InvalidConfig):
+        fork_oracle(o, 10)
+
+
+def test_parameters_and_errors(analognas):
+    assert get_optimizer("re").param_dict() == {"population": 10, "tournament": 3, "patience": 100}
+    assert get_optimizer("re", population="20").params.population == 20
+    with pytest.raises(UnknownName, match="unknown optimizer 'sa'"):
+        get_optimizer("sa")
+    with pytest.raises(UnknownName, match="parameter of optimizer 're'"):
+        get_optimizer("re", pop=3)
+    with pytest.raises(InvalidConfig, match="tournament"):
+        get_optimizer("re", tournament=0)
+    with pytest.raises(InvalidConfig, match="n_init"):
+        get_optimizer("ls", n_init="x")
+    with pytest.raises(InvalidConfig, match="larger than the oracle's budget"):
+        get_optimizer("rs").search(Oracle(analognas, budget=10), np.random.default_rng(0), budget=20)
+    with pytest.raises(InvalidConfig, match="give the search a budget"):
+        get_optimizer("rs").search(Oracle(analognas), np.random.default_rng(0))
+    with pytest.raises(InvalidConfig, match="nasbench-graph"):
+        get_optimizer("rs").search(Oracle(analognas, budget=5), np.random.default_rng(0),
+                                   Explicit(get_space("nasbench-graph"), get_space("nasbench-graph").enumerate()[:3]))
+
+
+def test_search_seeds_frame(analognas):
+    res, curves = search_seeds(analognas, optimizer="re", budget=60, seeds=3, root_seed=1)
+    assert res["seed"].tolist() == [0, 1, 2] and (res["search_total_queries"] == 60).all()
+    assert len(curves) == 180 and set(curves["phase"]) == {"search"}
+    with pytest.raises(InvalidConfig, match="leave nothing"):
+        search_seeds(analognas, budget=60, shrink_queries=60)
+
+
+# ---------------------------------------------------------------------------------------------- CLI
+@pytest.fixture(scope="module")
+def cli():
+    import typer
+    from typer.testing import CliRunner
+
+    from lissnas_bench.commands import search as cmd
+    from lissnas_bench.commands import shrink as shrink_cmd
+
+    app = typer.Typer()
+    cmd.register(app)
+    shrink_cmd.register(app)
+    runner = CliRunner()
+    return lambda *args: runner.invoke(app, list(args))
+
+
+def test_cli_search_json(cli):
+    r = cli("search", "analognas", "--optimizer", "ls", "--budget", "60", "--seeds", "2", "--json")
+    assert r.exit_code == 0, r.output
+    d = json.loads(r.stdout)
+    assert [x["search_total_queries"] for x in d["records"]] == [60, 60] and "regret@60" in d
+
+
+def test_cli_search_in_shrunk_space(cli, tmp_path):
+    r = cli("shrink", "analognas", "--budget", "150", "--param", "n=50", "--out", str(tmp_path), "--json")
+    assert r.exit_code == 0, r.output
+    space_file = json.loads(r.stdout)["space_file"]
+    used = shrink_queries_of(space_file)
+    assert used is not None and 0 < used <= 150
+    r = cli("search", "analognas", "--space", space_file, "-O", "re", "-b", "300", "--seeds", "2", "--json",
+            "--out", str(tmp_path / "s"))
+    assert r.exit_code == 0, r.output
+    d = json.loads(r.stdout)
+    assert d["shrink_queries"] == used
+    assert all(x["search_total_queries"] <= 300 for x in d["records"])
+    assert (tmp_path / "s" / "results.parquet").exists() and d["files"]["figures"]
+
+
+def test_cli_search_errors(cli):
+    r = cli("search", "analognas", "--optimizer", "nope", "-b", "10", "--seeds", "1")
+    assert isinstance(r.exception, UnknownName)
+    r = cli("search", "analognas", "--param", "population", "-O", "re", "-b", "10")
+    assert isinstance(r.exception, InvalidConfig)
