@@ -22,13 +22,18 @@ EXTRAS = {
     "demo": "",
     "test": "[test,notebooks,oneshot,dask,nb201,nats]",
 }
+# Test-only packages installed after the project, so torch is already pinned and nothing pulls a CUDA build:
+# thop cross-checks the analytic MobileNet FLOP counts.
+AFTER = {"demo": [], "test": ["thop==0.1.1.post2209072238"]}
 
 
 def ensure_venv(job: str) -> Path:
     env_dir = ROOT / f".venv-{job}"
     py = env_dir / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
     stamp = env_dir / ".installed"
-    want = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + EXTRAS[job].encode()).hexdigest()
+    want = hashlib.sha256(
+        (ROOT / "pyproject.toml").read_bytes() + EXTRAS[job].encode() + " ".join(AFTER[job]).encode()
+    ).hexdigest()
     if py.exists() and stamp.exists() and stamp.read_text() == want:
         return py
     if not py.exists():
@@ -37,6 +42,8 @@ def ensure_venv(job: str) -> Path:
     print(f"installing lissnas-bench{EXTRAS[job]} into {env_dir.name} ...", flush=True)
     subprocess.run([str(py), "-m", "pip", "install", "-q", "--upgrade", "pip"], check=True)
     subprocess.run([str(py), "-m", "pip", "install", "-q", "-e", f".{EXTRAS[job]}"], check=True, cwd=ROOT)
+    if AFTER[job]:
+        subprocess.run([str(py), "-m", "pip", "install", "-q", *AFTER[job]], check=True, cwd=ROOT)
     stamp.write_text(want)
     return py
 

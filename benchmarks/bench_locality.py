@@ -89,8 +89,13 @@ def main(argv=None):
     nb201 = load_benchmark("analognas")
     analyze_locality(nb201, max_distance=1, permutations=9, bootstrap=9)  # warm caches (shift patterns, imports)
     w, c, res = _time(lambda: analyze_locality(nb201), args.repeat)
-    _row("exact NB201 analognas (15,625, d <= 6)", w, c, res,
-         f"[{int(res.neighbour_pairs):,} radius-1 pairs, target < 2 s]")
+    _row(
+        "exact NB201 analognas (15,625, d <= 6)",
+        w,
+        c,
+        res,
+        f"[{int(res.neighbour_pairs):,} radius-1 pairs, target < 2 s]",
+    )
 
     graph = load_benchmark("nasbench-graph")
     analyze_locality(graph, "cora", max_distance=1, permutations=9, bootstrap=9)
@@ -104,9 +109,14 @@ def main(argv=None):
         nb101 = synthetic_nb101(args.nb101_draws, full=args.nb101_full)
         build = time.perf_counter() - t0
         for samples in (200, 1000):
-            w, c, res_s = _time(lambda: analyze_locality(nb101, samples=samples), 1)
-            _row(f"sampled nb101 ({len(nb101):,} rows, N={samples})", w, c, res_s,
-                 f"[table built in {build:.1f} s; {res_s.isolated} of {samples} starts isolated]")
+            w, c, res_s = _time(lambda n=samples: analyze_locality(nb101, samples=n), 1)
+            _row(
+                f"sampled nb101 ({len(nb101):,} rows, N={samples})",
+                w,
+                c,
+                res_s,
+                f"[table built in {build:.1f} s; {res_s.isolated} of {samples} starts isolated]",
+            )
 
     if args.figures:
         for r in (res, res_g):

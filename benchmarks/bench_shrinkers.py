@@ -122,14 +122,16 @@ def bench_shrink(repeats: int) -> tuple[list[dict], float]:
     for n, k, radius, budget in CONFIGS:
         shrinker = get_shrinker("lissnas", n=n, k=k, radius=radius)
 
-        def ours(seed):
+        def ours(seed, shrinker=shrinker, budget=budget):
             res = shrinker.shrink(lb.Oracle(bench, budget=budget), np.random.default_rng(seed))
             return res.shrunk, res.queries
 
         ours(0)  # warm caches (neighbour patterns, lookup tables), as in every later cell of a comparison
         t_ours, outs = _timeit(ours, repeats)
-        t_naive, nouts = _timeit(lambda seed: naive_lissnas(table, n_choices, budget, seed, n=n, k=k, radius=radius),
-                                 max(3, repeats // 4))
+        def naive(seed, budget=budget, n=n, k=k, radius=radius):
+            return naive_lissnas(table, n_choices, budget, seed, n=n, k=k, radius=radius)
+
+        t_naive, nouts = _timeit(naive, max(3, repeats // 4))
         rows.append({
             "config": f"n={n}, k={k}, r={radius}, budget {budget}",
             "ours_ms": 1e3 * t_ours, "naive_ms": 1e3 * t_naive, "speedup": t_naive / t_ours,

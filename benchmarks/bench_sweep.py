@@ -18,6 +18,7 @@ Prints a markdown table (copied into docs/search.md).
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import platform
 import time
@@ -61,6 +62,7 @@ def main() -> None:
 
     from lissnas_bench.sweep import DaskExecutor, LocalExecutor, expand, load_config, run_cell
 
+    load = os.getloadavg() if hasattr(os, "getloadavg") else None
     cfg = load_config(grid(args.seeds, args.shrink_budget, args.search_budget))
     specs = expand(cfg)
     n, w = len(specs), args.workers
@@ -69,7 +71,7 @@ def main() -> None:
     rows = []
     wall, recs = timed_run(LocalExecutor(1), run_cell, specs)
     compute = float(sum(r["row"]["wall_seconds"] for r in recs))
-    rows.append(("in-process (1 worker)", 1, 0.0, wall, n / wall, compute / wall, 0.0))
+    rows.append(("in-process (1 worker)", 1, math.nan, wall, n / wall, compute / wall, math.nan))
     reference = numbers(recs)
     print(f"in-process: {n} cells in {wall:.1f} s; mean compute per cell {1e3 * compute / n:.1f} ms", flush=True)
 
@@ -84,7 +86,7 @@ def main() -> None:
     for name, make in executors:
         startup, _ = timed_run(make(), len, [{"key": "startup"}, {"key": "startup2"}])
         noop_wall, _ = timed_run(make(), len, [{"key": f"noop{i}"} for i in range(n)])
-        overhead = max(0.0, noop_wall - startup) / n
+        overhead = max(0.0, noop_wall - startup) / n  # per task, start-up excluded
         wall, recs = timed_run(make(), run_cell, specs)
         same = numbers(recs) == reference
         rows.append((name, w, startup, wall, n / wall, compute / (w * wall), overhead))
@@ -96,12 +98,15 @@ def main() -> None:
     print()
     print(f"Grid: analognas × 5 shrinkers × 3 optimizers × {args.seeds} seeds = {n} cells; shrink budget "
           f"{args.shrink_budget}, search budget {args.search_budget} (total); {os.cpu_count()} CPUs, "
-          f"{platform.processor() or platform.machine()}, Python {platform.python_version()}.")
+          f"{platform.processor() or platform.machine()}, Python {platform.python_version()}"
+          + (f"; load average before the run {load[0]:.1f}" if load else "") + ".")
     print()
-    print("| executor | workers | start-up (s) | wall (s) | cells/s | parallel efficiency | scheduling overhead / cell (ms) |")
+    print("| executor | workers | start-up (s) | wall (s) | cells/s | parallel efficiency | scheduling overhead / cell (µs) |")
     print("|---|---:|---:|---:|---:|---:|---:|")
     for name, wk, st, wl, cps, eff, ov in rows:
-        print(f"| {name} | {wk} | {st:.2f} | {wl:.1f} | {cps:.1f} | {eff:.0%} | {1e3 * ov:.2f} |")
+        st_s = "–" if math.isnan(st) else f"{st:.2f}"
+        ov_s = "–" if math.isnan(ov) else f"{1e6 * ov:.0f}"
+        print(f"| {name} | {wk} | {st_s} | {wl:.1f} | {cps:.1f} | {eff:.0%} | {ov_s} |")
     print()
     print(f"Mean compute per cell: {1e3 * compute / n:.1f} ms (median "
           f"{1e3 * float(np.median([r['row']['wall_seconds'] for r in recs])):.1f} ms).")

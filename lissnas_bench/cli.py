@@ -23,6 +23,7 @@ _COMMAND_MODULES = [
     "lissnas_bench.commands.basic",
     "lissnas_bench.commands.shrink",
     "lissnas_bench.commands.oneshot",
+    "lissnas_bench.commands.data",
 ]
 
 for _mod in _COMMAND_MODULES:

@@ -41,8 +41,9 @@ _FIGURE_TEXT = {
     "diversity": "Diversity of S′ (mean ± std over seeds): share of (position, choice) pairs kept, mean "
                  "normalised per-position entropy, mean pairwise normalised distance, and the number of "
                  "connected pockets.",
-    "retention": "Share of seeds whose S′ keeps each (position, choice). Columns are choices, rows positions; "
-                 "a method that always keeps the same operations shows saturated cells.",
+    "retention": "Share of seeds whose S′ keeps each (position, choice): rows are positions, columns choices "
+                 "(named when every position offers the same ones, else their index in `space.choice_names`). "
+                 "Yellow everywhere = nothing pruned; dark cells = choices a method removes on most seeds.",
     "trace": "LISSNAS iterations, a line per seed: the mean of f over the iteration's sample (left) and |S_t| "
              "(right). Hollow markers are iterations that did not improve and were rejected.",
     "kendall": "Kendall τ-b between the proxy and f over each S′ (bars, mean ± std) and over S (dashed).",
@@ -119,10 +120,10 @@ def parse_summary_markdown(text: str):
 def _config_lines(manifest: dict) -> list[str]:
     cfg = manifest["config"]
     lines = [
-        f"- **benchmarks**: " + "; ".join(
+        "- **benchmarks**: " + "; ".join(
             f"`{t['benchmark_id']}` / `{t['dataset']}` (metric `{t['metric']}`, |S| = {t['space_size']:,}"
             + (f", proxy `{t['proxy']}`" if t.get("proxy") else "") + ")" for t in manifest["targets"]),
-        f"- **methods**: " + ", ".join(f"`{m}`" for m in cfg["methods"]),
+        "- **methods**: " + ", ".join(f"`{m}`" for m in cfg["methods"]),
         f"- **seeds**: {cfg['seeds']} per (benchmark, dataset), derived from root seed {cfg['root_seed']} "
         f"with `numpy.random.SeedSequence`",
         f"- **budget**: {cfg['budget']:,} distinct queries per method and seed; **q** = {cfg['q']:g} "

@@ -135,7 +135,8 @@ class ComparisonConfig:
         try:
             targets = tuple(t if isinstance(t, Target) else Target(str(t)) for t in targets)
         except TypeError:
-            raise InvalidConfig(f"targets must be a sequence of Target (or benchmark ids), got {self.targets!r}")
+            raise InvalidConfig(
+                f"targets must be a sequence of Target (or benchmark ids), got {self.targets!r}") from None
         if not targets:
             raise InvalidConfig("targets is empty: name at least one benchmark")
         seen = set()
@@ -164,7 +165,7 @@ class ComparisonConfig:
         try:
             q = float(self.q)
         except (TypeError, ValueError):
-            raise InvalidConfig(f"q must be a number in (0, 1), got {self.q!r}")
+            raise InvalidConfig(f"q must be a number in (0, 1), got {self.q!r}") from None
         if not (0.0 < q < 1.0):
             raise InvalidConfig(f"q must be in (0, 1) (the top fraction of the space), got {self.q!r}")
         object.__setattr__(self, "q", q)
@@ -334,6 +335,10 @@ def prepare(config: ComparisonConfig) -> Plan:
         "format": FORMAT_VERSION,
         "config": {**resolved_cfg.to_dict(), "params": method_params},
         "data": [p.bench.data_hash for p in targets],
+        # a proxy file may change under the same spec string: hash its scores
+        "proxies": [None if p.proxy is None else hashlib.sha256(
+            np.ascontiguousarray(getattr(p.proxy, "values", np.zeros(0)), dtype=np.float64).tobytes()).hexdigest()
+            for p in targets],
     }
     digest = hashlib.sha256(json.dumps(ident, sort_keys=True, default=str).encode()).hexdigest()[:16]
     return Plan(resolved_cfg, tuple(methods), run_order, shrinkers, method_params, targets, digest)
@@ -417,7 +422,9 @@ def run_cell(bench, dataset: str, metric: str, method: str, shrinker, *, budget:
             row[f"info_{k}"] = v
 
     trace = getattr(res, "trace", None)
-    trace_records = [] if trace is None or len(trace) == 0 else json.loads(trace.to_json(orient="records"))
+    trace_records = [] if trace is None else [  # full float precision (DataFrame.to_json rounds to 10 digits)
+        {str(k): v for k, v in ((k, _scalar(v)) for k, v in rec.items()) if v is not _SKIP}
+        for rec in trace.to_dict(orient="records")]
     try:
         mask = np.asarray(res.shrunk.choice_mask(), dtype=bool).astype(int).tolist()
     except (NotImplementedError, LissnasBenchError) as exc:  # a kind of space may not define it
@@ -452,7 +459,7 @@ class ResultsFolder:
         except (OSError, json.JSONDecodeError) as exc:
             from .errors import DataFileError
 
-            raise DataFileError(f"{self.manifest}: unreadable manifest ({exc}); use --force to start afresh")
+            raise DataFileError(f"{self.manifest}: unreadable manifest ({exc}); use --force to start afresh") from exc
 
     def clear(self) -> None:
         """Remove what a comparison writes (never anything else that lives in the folder)."""

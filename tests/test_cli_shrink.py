@@ -77,7 +77,10 @@ def test_compare_json_records_and_resume(capsys, tmp_path):
     code, out2, _ = run(capsys, *args)
     assert code == 0
     again = json.loads(out2)["records"]
-    strip = lambda rs: [{k: v for k, v in r.items() if k not in ("wall_seconds", "eval_seconds")} for r in rs]
+
+    def strip(rs):
+        return [{k: v for k, v in r.items() if k not in ("wall_seconds", "eval_seconds")} for r in rs]
+
     assert strip(again) == strip(recs)
     # the human output: a table per dataset and where the report is
     code, text, _ = run(capsys, *args[:-1])

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import signal
 import subprocess
 import sys
@@ -63,7 +62,7 @@ def test_outputs_and_rows(reference_run):
     # budgets are never exceeded
     assert (df["queries"] <= cfg.budget).all()
     # size-matched baselines copy LISSNAS's |S'| of the same (benchmark, dataset, seed) cell
-    for (b, d, s), g in df.groupby(["benchmark", "dataset", "seed"]):
+    for _, g in df.groupby(["benchmark", "dataset", "seed"]):
         ref = int(g.loc[g.method == "lissnas", "size"].iloc[0])
         assert int(g.loc[g.method == "random", "size"].iloc[0]) == ref
         assert (g.loc[g.method == "random", "reference_size"] == ref).all()
@@ -82,6 +81,27 @@ def test_outputs_and_rows(reference_run):
     traces = pd.read_parquet(out / "traces.parquet")
     assert set(traces.loc[traces.method == "lissnas", "seed"]) == {0, 1}
     assert {"iteration", "size", "sample_mean", "sample_best", "queries", "accepted"} <= set(traces.columns)
+
+
+def test_shrunk_spaces_reload(reference_run, analognas):
+    from lissnas_bench.shrinkers import load_shrunk
+
+    out, df = reference_run
+    rows = df[df.benchmark == "analognas"]
+    for _, r in rows.iterrows():
+        key = f"analognas-cifar10__{r['method']}__seed{r['seed']:03d}"
+        space = load_shrunk(out / "spaces" / f"{key}.json", analognas.space)
+        assert space.size == r["size"]
+
+
+def test_style_palette_is_seaborns():
+    import seaborn as sns
+
+    from lissnas_bench.plots.style import COLORBLIND, method_color, palette
+
+    assert list(COLORBLIND) == sns.color_palette("colorblind", 10).as_hex()
+    assert method_color("lissnas") == palette()[0]
+    assert method_color("some-new-method") == method_color("some-new-method")
 
 
 def test_same_seed_same_results(reference_run, tmp_path):

@@ -192,8 +192,13 @@ def test_relabelling_choices_changes_nothing_exact(additive):
     A2 = np.stack([perms[p][bench.archs[:, p]] for p in range(space.positions)], axis=1).astype(np.int8)
     bench2 = Benchmark(id="syn", space=space, archs=A2, columns={("syn", "f"): bench.column("syn", "f").copy()})
     res2 = analyze_locality(bench2, rng=0, **FAST)
-    for key in ("mean_abs_diff_by_distance", "mean_sq_diff_by_distance", "correlation_by_distance", "rwa_by_lag",
-                "pairs_by_distance"):
+    for key in (
+        "mean_abs_diff_by_distance",
+        "mean_sq_diff_by_distance",
+        "correlation_by_distance",
+        "rwa_by_lag",
+        "pairs_by_distance",
+    ):
         np.testing.assert_allclose(getattr(res2, key), getattr(res, key), rtol=1e-9, err_msg=key)
     for key in ("random_pair_mean_abs_diff", "fdc", "local_optima", "local_optima_chance", "neighbour_pairs"):
         assert getattr(res2, key) == pytest.approx(getattr(res, key), rel=1e-9), key
@@ -232,15 +237,24 @@ def test_bad_input_raises_one_clear_error():
     with pytest.raises(InvalidConfig, match="distance must be"):
         analyze_locality(bench, distance="euclid")
     with pytest.raises(InvalidConfig, match="ged is defined for graph spaces"):
-        analyze_locality(Benchmark(id="m", space=get_space("nasbench-macro"),
-                                   archs=get_space("nasbench-macro").enumerate(),
-                                   columns={("d", "f"): np.arange(6561.0)}), distance="ged")
+        analyze_locality(
+            Benchmark(
+                id="m",
+                space=get_space("nasbench-macro"),
+                archs=get_space("nasbench-macro").enumerate(),
+                columns={("d", "f"): np.arange(6561.0)},
+            ),
+            distance="ged",
+        )
 
 
 def test_parse_compare():
     items = parse_compare("nasbench-graph:cora,nasbench-graph:citeseer,analognas")
     assert [(i.benchmark, i.dataset, i.metric) for i in items] == [
-        ("nasbench-graph", "cora", None), ("nasbench-graph", "citeseer", None), ("analognas", None, None)]
+        ("nasbench-graph", "cora", None),
+        ("nasbench-graph", "citeseer", None),
+        ("analognas", None, None),
+    ]
     with pytest.raises(InvalidConfig):
         parse_compare("a,,b")
     with pytest.raises(InvalidConfig):
@@ -264,8 +278,19 @@ def test_partial_table_and_minimised_metric():
 
 
 def test_graph_space_ged(graph_bench):
-    res = analyze_locality(graph_bench, "cora", distance="ged", max_distance=3, samples=40, permutations=19,
-                           bootstrap=20, walks=10, walk_length=20, ged_timeout=0.5, rng=0)
+    res = analyze_locality(
+        graph_bench,
+        "cora",
+        distance="ged",
+        max_distance=3,
+        samples=40,
+        permutations=19,
+        bootstrap=20,
+        walks=10,
+        walk_length=20,
+        ged_timeout=0.5,
+        rng=0,
+    )
     assert res.distance == "ged" and res.ged["computed"] > 0
     assert sum(res.pairs_by_distance) > 0
     assert res.local_optima > 0 and res.neighbour_pairs > 0
@@ -296,13 +321,40 @@ def test_cli_json_and_files(tmp_path):
         pass
 
     out = tmp_path / "loc"
-    r = CliRunner().invoke(app, ["locality", "analognas", "--max-distance", "3", "--samples", "100", "--seed", "1",
-                                 "--permutations", "49", "--bootstrap", "50", "--walks", "20", "--out", str(out),
-                                 "--json"])
+    r = CliRunner().invoke(
+        app,
+        [
+            "locality",
+            "analognas",
+            "--max-distance",
+            "3",
+            "--samples",
+            "100",
+            "--seed",
+            "1",
+            "--permutations",
+            "49",
+            "--bootstrap",
+            "50",
+            "--walks",
+            "20",
+            "--out",
+            str(out),
+            "--json",
+        ],
+    )
     assert r.exit_code == 0, r.output
     d = json.loads(r.stdout)
-    for key in ("mean_abs_diff_by_distance", "random_pair_mean_abs_diff", "correlation_by_distance", "rwa_by_lag",
-                "correlation_length", "fdc", "local_optima", "p_value"):
+    for key in (
+        "mean_abs_diff_by_distance",
+        "random_pair_mean_abs_diff",
+        "correlation_by_distance",
+        "rwa_by_lag",
+        "correlation_length",
+        "fdc",
+        "local_optima",
+        "p_value",
+    ):
         assert key in d, key
     assert len(d["mean_abs_diff_by_distance"]) == 3 and len(d["rwa_by_lag"]) == 3
     assert json.loads((out / "locality.json").read_text())["fdc"] == d["fdc"]

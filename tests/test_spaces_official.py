@@ -15,7 +15,6 @@ from conftest import shared_file
 from lissnas_bench.errors import InvalidArchitecture, InvalidConfig
 from lissnas_bench.spaces import get_space
 from lissnas_bench.spaces.darts import CELL_SIZE, CONFIG_PREFIX, SIZE, Genotype
-from lissnas_bench.spaces.nb101 import OPS as NB101_OPS
 
 # The Inception-like example of NAS-Bench-101's README and its hash in the official dataset (row 0 of
 # hash_iterator()).

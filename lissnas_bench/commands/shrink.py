@@ -15,8 +15,8 @@ from ._common import ArchColOpt, CostColOpt, JsonOpt, MetricOpt, SpaceOpt, Table
 
 log = logging.getLogger(__name__)
 
-BenchArg = Annotated[Optional[str], typer.Argument(help="Benchmark id (see `lissnas-bench benchmarks`); omit with --table.",
-                                                   show_default=False)]
+BenchArg = Annotated[Optional[str], typer.Argument(
+    help="Benchmark id (see `lissnas-bench benchmarks`); omit with --table.", show_default=False)]
 BudgetOpt = Annotated[int, typer.Option("--budget", "-b", help="Distinct queries each method may spend per seed.")]
 QOpt = Annotated[float, typer.Option("--q", help="Top fraction T_q of the space for recall/precision/enrichment.")]
 ProxyOpt = Annotated[Optional[str], typer.Option(
@@ -75,7 +75,8 @@ def _stderr_console():
 
 def _progress_runner(console, description: str):
     """A rich progress bar and the ``progress`` callback that advances it."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
+                               TimeRemainingColumn)
 
     bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                    TextColumn("{task.fields[cell]}"), TimeElapsedColumn(), TimeRemainingColumn(), console=console,
@@ -83,8 +84,9 @@ def _progress_runner(console, description: str):
     task = bar.add_task(description, total=None, cell="")
 
     def callback(ev: dict) -> None:
+        done_before = " (done before)" if ev["skipped"] else ""
         bar.update(task, total=ev["total"], completed=ev["done"],
-                   cell=f"{ev['target']} {ev['method']} seed {ev['seed']}" + (" (done before)" if ev["skipped"] else ""))
+                   cell=f"{ev['target']} {ev['method']} seed {ev['seed']}{done_before}")
 
     return bar, callback
 
@@ -103,7 +105,8 @@ def _summary_tables(summary, console) -> None:
         for m in g["method"]:
             t.add_column(str(m), justify="right")
         for c, head in cols:
-            t.add_row(head, *[mean_std(r[f"{c}_mean"], r[f"{c}_std"]) for _, r in g.iterrows()])
+            if g[f"{c}_mean"].notna().any():  # e.g. no proxy on this dataset: no τ row
+                t.add_row(head, *[mean_std(r[f"{c}_mean"], r[f"{c}_std"]) for _, r in g.iterrows()])
         console.print(t)
 
 
@@ -125,7 +128,8 @@ def _records(df) -> list[dict]:
 # ---------------------------------------------------------------------------------------------- shrink
 def shrink(
     bench: BenchArg = None,
-    dataset: Annotated[Optional[str], typer.Option("--dataset", "-d", help="Dataset (default: the benchmark's).")] = None,
+    dataset: Annotated[Optional[str], typer.Option("--dataset", "-d",
+                                                   help="Dataset (default: the benchmark's).")] = None,
     metric: MetricOpt = None,
     method: Annotated[str, typer.Option("--method", help="Shrinker: lissnas, op-pruning, random, single-region, "
                                                          "top-samples.")] = "lissnas",
@@ -213,12 +217,13 @@ def compare(
     Re-running with the same --out resumes: finished cells are kept.
     """
     from ..errors import InvalidConfig
-    from ..runner import ComparisonConfig, Target, _safe, prepare, run_comparison
+    from ..runner import ComparisonConfig, Target, _safe, prepare
 
     if table is not None and bench is not None:
         raise InvalidConfig(f"give either a benchmark id ({bench!r}) or --table {table}, not both")
     if table is None and bench is None:
-        raise InvalidConfig("name a benchmark (see `lissnas-bench benchmarks`) or pass --table PATH --space S --arch-column C")
+        raise InvalidConfig(
+            "name a benchmark (see `lissnas-bench benchmarks`) or pass --table PATH --space S --arch-column C")
     source = str(table) if table is not None else bench
     datasets = _split(dataset) or [None]
     targets = tuple(Target(source, d, metric, proxy, space, arch_column, cost_column) for d in datasets)

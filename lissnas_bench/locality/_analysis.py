@@ -6,7 +6,7 @@ import logging
 import math
 import os
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
@@ -18,8 +18,20 @@ log = logging.getLogger(__name__)
 #: fractions q of the top sets used for neighbour enrichment
 DEFAULT_TOP_FRACTIONS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5)
 #: metric names containing one of these are treated as "lower is better" unless told otherwise
-_LOWER_IS_BETTER = ("loss", "error", "latency", "time", "param", "para", "flops", "energy", "uncertainty",
-                    "memory", "cost", "size")
+_LOWER_IS_BETTER = (
+    "loss",
+    "error",
+    "latency",
+    "time",
+    "param",
+    "para",
+    "flops",
+    "energy",
+    "uncertainty",
+    "memory",
+    "cost",
+    "size",
+)
 #: exact mode: at most this many rows, and at most this many element operations for the pair sums
 EXACT_MAX_ROWS = 200_000
 EXACT_BUDGET = 4e9
@@ -124,10 +136,16 @@ class LocalityResult:
         return f"{self.benchmark}:{self.dataset}:{self.metric}"
 
     def summary_line(self) -> str:
-        r = self.mean_abs_diff_by_distance[0] / self.random_pair_mean_abs_diff if self.random_pair_mean_abs_diff else math.nan
-        return (f"{self.label}: |Δf| at d=1 is {r:.0%} of random pairs, corr(d=1) {self.correlation_by_distance[0]:.3f}, "
-                f"RWA(1) {self.rwa_by_lag[0]:.3f}, corr. length {self.correlation_length:.2f}, FDC {self.fdc:.3f}, "
-                f"{_fmt_count(self.local_optima)} local optima, p = {self.p_value:.3g}")
+        r = (
+            self.mean_abs_diff_by_distance[0] / self.random_pair_mean_abs_diff
+            if self.random_pair_mean_abs_diff
+            else math.nan
+        )
+        return (
+            f"{self.label}: |Δf| at d=1 is {r:.0%} of random pairs, corr(d=1) {self.correlation_by_distance[0]:.3f}, "
+            f"RWA(1) {self.rwa_by_lag[0]:.3f}, corr. length {self.correlation_length:.2f}, FDC {self.fdc:.3f}, "
+            f"{_fmt_count(self.local_optima)} local optima, p = {self.p_value:.3g}"
+        )
 
 
 def _fmt_count(x) -> str:
@@ -238,9 +256,25 @@ class _Landscape:
 # ---------------------------------------------------------------------------------------------- validation
 
 
-def _settings(bench, space, ds, metric, *, max_distance, samples, distance, mode, walks, walk_length,
-              permutations, bootstrap, confidence, top_fractions, maximize, ged_timeout, permutation_pairs,
-              seed) -> LocalitySettings:
+def _settings(
+    space,
+    metric,
+    *,
+    max_distance,
+    samples,
+    distance,
+    mode,
+    walks,
+    walk_length,
+    permutations,
+    bootstrap,
+    confidence,
+    top_fractions,
+    maximize,
+    ged_timeout,
+    permutation_pairs,
+    seed,
+) -> LocalitySettings:
     if distance not in ("hamming", "ged"):
         raise InvalidConfig(f"distance must be 'hamming' or 'ged', got {distance!r}")
     if mode not in ("auto", "exact", "sampled"):
@@ -267,13 +301,18 @@ def _settings(bench, space, ds, metric, *, max_distance, samples, distance, mode
     samples = int(samples)
     if samples <= 1:
         raise InvalidConfig(f"samples must be >= 2 (pairs per distance), got {samples}")
-    for name, v, lo in (("walks", walks, 1), ("permutations", permutations, 0), ("bootstrap", bootstrap, 0),
-                        ("permutation_pairs", permutation_pairs, 2)):
+    for name, v, lo in (
+        ("walks", walks, 1),
+        ("permutations", permutations, 0),
+        ("bootstrap", bootstrap, 0),
+        ("permutation_pairs", permutation_pairs, 2),
+    ):
         if int(v) < lo:
             raise InvalidConfig(f"{name} must be >= {lo}, got {v}")
     if walk_length is not None and int(walk_length) < max_distance + 1:
-        raise InvalidConfig(f"walk_length must be > max_distance ({max_distance}) to estimate lags 1..{max_distance}, "
-                            f"got {walk_length}")
+        raise InvalidConfig(
+            f"walk_length must be > max_distance ({max_distance}) to estimate lags 1..{max_distance}, got {walk_length}"
+        )
     if not 0.5 <= float(confidence) < 1:
         raise InvalidConfig(f"confidence must be in [0.5, 1), got {confidence}")
     tops = tuple(float(q) for q in top_fractions)
@@ -283,9 +322,22 @@ def _settings(bench, space, ds, metric, *, max_distance, samples, distance, mode
         raise InvalidConfig(f"ged_timeout must be > 0 seconds, got {ged_timeout}")
     if maximize is None:
         maximize = infer_maximize(metric)
-    return LocalitySettings(max_distance, samples, distance, mode, int(walks),
-                            int(walk_length) if walk_length is not None else 0, int(permutations), int(bootstrap),
-                            float(confidence), tops, bool(maximize), float(ged_timeout), int(permutation_pairs), seed)
+    return LocalitySettings(
+        max_distance,
+        samples,
+        distance,
+        mode,
+        int(walks),
+        int(walk_length) if walk_length is not None else 0,
+        int(permutations),
+        int(bootstrap),
+        float(confidence),
+        tops,
+        bool(maximize),
+        float(ged_timeout),
+        int(permutation_pairs),
+        seed,
+    )
 
 
 def _choose_mode(L: _Landscape, st: LocalitySettings) -> tuple[str, str]:
@@ -294,7 +346,8 @@ def _choose_mode(L: _Landscape, st: LocalitySettings) -> tuple[str, str]:
     sub = M.subset_method_cost(L.n, P, K, L.n_choices)
     pair = M.pairwise_method_cost(L.n, P, K)
     method = "subset-sort" if sub is not None and sub <= pair else "pairwise"
-    cost = min(c for c in (sub, pair) if c is not None)
+    # with GED the exact part is the neighbour graph only (the distance curves are sampled either way)
+    cost = 0.0 if st.distance == "ged" else min(c for c in (sub, pair) if c is not None)
     feasible = L.n <= EXACT_MAX_ROWS and cost <= EXACT_BUDGET
     if st.mode == "exact" and not feasible:
         raise InvalidConfig(
@@ -368,10 +421,24 @@ def analyze_locality(
         children = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(7)]
     r_pairs, r_walks, r_perm, r_boot, r_enrich, r_ged, r_fdc = children
 
-    st = _settings(bench, bench.space, ds, m, max_distance=max_distance, samples=samples, distance=distance,
-                   mode=mode, walks=walks, walk_length=walk_length, permutations=permutations, bootstrap=bootstrap,
-                   confidence=confidence, top_fractions=top_fractions, maximize=maximize, ged_timeout=ged_timeout,
-                   permutation_pairs=permutation_pairs, seed=seed)
+    st = _settings(
+        bench.space,
+        m,
+        max_distance=max_distance,
+        samples=samples,
+        distance=distance,
+        mode=mode,
+        walks=walks,
+        walk_length=walk_length,
+        permutations=permutations,
+        bootstrap=bootstrap,
+        confidence=confidence,
+        top_fractions=top_fractions,
+        maximize=maximize,
+        ged_timeout=ged_timeout,
+        permutation_pairs=permutation_pairs,
+        seed=seed,
+    )
     col = bench.columns[(ds, m)]
     finite = int(np.isfinite(col).sum())
     if finite == 0:
@@ -383,11 +450,18 @@ def analyze_locality(
         raise InvalidConfig(f"metric {m!r} of dataset {ds!r} is constant ({L.f[0]}); locality is undefined")
     g = L.f if st.maximize else -L.f
     run_mode, sum_method = _choose_mode(L, st)
+    st = replace(
+        st,
+        walk_length=st.walk_length
+        or (EXACT_WALK_LENGTH if run_mode == "exact" else max(SAMPLED_WALK_LENGTH, 2 * st.max_distance)),
+    )
     K = st.max_distance
     notes: list[str] = []
     if L.n < L.space.size:
-        notes.append(f"{L.n:,} of the space's {L.space.size:,} architectures have a value; every measure is over "
-                     "those (pairs, neighbours and walks stay inside the tabulated set)")
+        notes.append(
+            f"{L.n:,} of the space's {L.space.size:,} architectures have a value; every measure is over "
+            "those (pairs, neighbours and walks stay inside the tabulated set)"
+        )
     lap("setup")
 
     ged_cache_obj = None
@@ -404,8 +478,10 @@ def analyze_locality(
         ged_cache_obj.save()
         out["ged"] = ged_cache_obj.stats()
         if out["ged"]["timeouts"]:
-            notes.append(f"{out['ged']['timeouts']} graph edit distances hit the {st.ged_timeout:g} s timeout and "
-                         "are upper bounds")
+            notes.append(
+                f"{out['ged']['timeouts']} graph edit distances hit the {st.ged_timeout:g} s timeout and "
+                "are upper bounds"
+            )
 
     opt_rows = np.flatnonzero(g == g.max())
     out["global_optimum"] = {
@@ -414,9 +490,20 @@ def analyze_locality(
         "ties": int(len(opt_rows)),
     }
     res = LocalityResult(
-        benchmark=bench.id, space=L.space.name, dataset=ds, metric=m, direction="max" if st.maximize else "min",
-        mode=run_mode, distance=st.distance, architectures=L.n, space_size=int(L.space.size), settings=st,
-        distances=list(range(1, K + 1)), notes=notes, timings=timings, **out,
+        benchmark=bench.id,
+        space=L.space.name,
+        dataset=ds,
+        metric=m,
+        direction="max" if st.maximize else "min",
+        mode=run_mode,
+        distance=st.distance,
+        architectures=L.n,
+        space_size=int(L.space.size),
+        settings=st,
+        distances=list(range(1, K + 1)),
+        notes=notes,
+        timings=timings,
+        **out,
     )
     return res
 
@@ -450,12 +537,29 @@ def _exact_bootstrap(ps: M.PairSums, fdc_d: np.ndarray | None, boot: int, rng, l
             n = len(fc)  # every replicate has n rows
             sx, sy, sxx, syy, sxy = (S[:, 5 * K1 + 2 + t] / n for t in range(5))
             fdc_ci = M.percentile_ci((sxy - sx * sy) / np.sqrt((sxx - sx**2) * (syy - sy**2)), level)
-    return (M.percentile_ci(mean_abs[:, 1:], level), M.percentile_ci(corr[:, 1:], level),
-            M.percentile_ci(rnd, level), fdc_ci)
+    return (
+        M.percentile_ci(mean_abs[:, 1:], level),
+        M.percentile_ci(corr[:, 1:], level),
+        M.percentile_ci(rnd, level),
+        fdc_ci,
+    )
 
 
-def _exact(L: _Landscape, g, st: LocalitySettings, sum_method, r_pairs, r_walks, r_perm, r_boot, r_fdc, ged_cache,
-           r_ged, notes, lap) -> dict:
+def _exact(
+    L: _Landscape,
+    g,
+    st: LocalitySettings,
+    sum_method,
+    r_pairs,
+    r_walks,
+    r_perm,
+    r_boot,
+    r_fdc,
+    ged_cache,
+    r_ged,
+    notes,
+    lap,
+) -> dict:
     K, f, n = st.max_distance, L.f, L.n
     graph = L.graph()
     deg = graph.degree
@@ -463,8 +567,10 @@ def _exact(L: _Landscape, g, st: LocalitySettings, sum_method, r_pairs, r_walks,
     lap("neighbour_graph")
     out: dict = {"neighbour_pairs": int(len(pi)), "isolated": int(np.sum(deg == 0))}
     if out["isolated"]:
-        notes.append(f"{out['isolated']:,} architectures have no neighbour with a value; they take no part in walks "
-                     "and are not counted as local optima")
+        notes.append(
+            f"{out['isolated']:,} architectures have no neighbour with a value; they take no part in walks "
+            "and are not counted as local optima"
+        )
 
     P = int(np.sum(L.n_choices > 1))
     fdc = _fdc(L, g, st, r_fdc, ged_cache, bootstrap=st.distance != "hamming")
@@ -474,8 +580,9 @@ def _exact(L: _Landscape, g, st: LocalitySettings, sum_method, r_pairs, r_walks,
         ps = (M.hamming_sums if sum_method == "subset-sort" else M.pairwise_sums)(L.A, f, L.n_choices, Ks)
         curve = M.curve_from_sums(ps)
         lap("pair_sums")
-        ci_abs, ci_corr, ci_rnd, fdc["fdc_ci"] = _exact_bootstrap(ps, fdc.pop("_fdc_all_d"), st.bootstrap, r_boot,
-                                                                  st.confidence)
+        ci_abs, ci_corr, ci_rnd, fdc["fdc_ci"] = _exact_bootstrap(
+            ps, fdc.pop("_fdc_all_d"), st.bootstrap, r_boot, st.confidence
+        )
         fdc["fdc_ci"] = fdc["fdc_ci"].tolist()
         lap("bootstrap")
         # distributions: one partner per distance for `samples` uniformly drawn sources
@@ -489,17 +596,24 @@ def _exact(L: _Landscape, g, st: LocalitySettings, sum_method, r_pairs, r_walks,
         q_rnd = M.quantiles(np.abs(f[ri] - f[rj]))
         lap("distributions")
         out.update(
-            pairs_by_distance=curve.pairs.tolist(), mean_abs_diff_by_distance=curve.mean_abs.tolist(),
-            mean_abs_diff_ci=ci_abs.tolist(), mean_sq_diff_by_distance=curve.mean_sq.tolist(),
-            abs_diff_quantiles_by_distance=qd, random_pair_mean_abs_diff=curve.random_mean_abs,
-            random_pair_mean_abs_diff_ci=ci_rnd.tolist(), random_pair_mean_sq_diff=curve.random_mean_sq,
-            random_pair_abs_diff_quantiles=q_rnd, correlation_by_distance=curve.corr.tolist(),
+            pairs_by_distance=curve.pairs.tolist(),
+            mean_abs_diff_by_distance=curve.mean_abs.tolist(),
+            mean_abs_diff_ci=ci_abs.tolist(),
+            mean_sq_diff_by_distance=curve.mean_sq.tolist(),
+            abs_diff_quantiles_by_distance=qd,
+            random_pair_mean_abs_diff=curve.random_mean_abs,
+            random_pair_mean_abs_diff_ci=ci_rnd.tolist(),
+            random_pair_mean_sq_diff=curve.random_mean_sq,
+            random_pair_abs_diff_quantiles=q_rnd,
+            correlation_by_distance=curve.corr.tolist(),
             correlation_ci=ci_corr.tolist(),
         )
         if len(pi) != int(round(curve.pairs[0])):
-            notes.append(f"the neighbour relation ({len(pi):,} radius-1 pairs) differs from Hamming distance 1 on the "
-                         f"canonical encoding ({int(curve.pairs[0]):,} pairs): walks, enrichment, local optima and the "
-                         "permutation test use neighbours, the distance curves use Hamming distance")
+            notes.append(
+                f"the neighbour relation ({len(pi):,} radius-1 pairs) differs from Hamming distance 1 on the "
+                f"canonical encoding ({int(curve.pairs[0]):,} pairs): walks, enrichment, local optima and the "
+                "permutation test use neighbours, the distance curves use Hamming distance"
+            )
     else:
         Wg = max(2, math.ceil(st.samples / K))
         walk_pos = M.walks_on_graph(graph, Wg, K, r_ged) if out["isolated"] < n else np.zeros((0, K + 1), np.int64)
@@ -508,15 +622,20 @@ def _exact(L: _Landscape, g, st: LocalitySettings, sum_method, r_pairs, r_walks,
 
     # random-walk autocorrelation: exact (transition-matrix powers) and by walks
     rwa = M.rwa_exact(f, graph, K)
-    length = st.walk_length or EXACT_WALK_LENGTH
+    length = st.walk_length
     if out["isolated"] < n:
         Wpos = M.walks_on_graph(graph, st.walks, length, r_walks)
         rwa_w, rwa_ci = M.rwa_from_walks(f[Wpos], K, r_walks, st.bootstrap, st.confidence)
     else:
         rwa_w, rwa_ci = np.full(K, np.nan), np.full((K, 2), np.nan)
-    out.update(rwa_by_lag=rwa.tolist(), rwa_method="exact (stationary simple random walk, powers of the transition "
-               "matrix)", rwa_by_lag_walks=rwa_w.tolist(), rwa_walks_ci=rwa_ci.tolist(),
-               correlation_length=M.correlation_length(rwa[0]), correlation_length_walks=M.correlation_length(rwa_w[0]))
+    out.update(
+        rwa_by_lag=rwa.tolist(),
+        rwa_method="exact (stationary simple random walk, powers of the transition matrix)",
+        rwa_by_lag_walks=rwa_w.tolist(),
+        rwa_walks_ci=rwa_ci.tolist(),
+        correlation_length=M.correlation_length(rwa[0]),
+        correlation_length_walks=M.correlation_length(rwa_w[0]),
+    )
     lap("rwa")
 
     # permutation test on (a random subset of) the neighbour pairs
@@ -525,8 +644,9 @@ def _exact(L: _Landscape, g, st: LocalitySettings, sum_method, r_pairs, r_walks,
         if len(pi) > st.permutation_pairs:
             sel = np.sort(r_perm.choice(len(pi), st.permutation_pairs, replace=False))
         what = "all" if len(sel) == len(pi) else f"{len(sel):,} uniformly drawn"
-        pt = M.permutation_test(f, pi[sel], pj[sel], st.permutations, r_perm,
-                                f"mean |Δf| over {what} radius-1 neighbour pairs")
+        pt = M.permutation_test(
+            f, pi[sel], pj[sel], st.permutations, r_perm, f"mean |Δf| over {what} radius-1 neighbour pairs"
+        )
     else:
         pt = {"p_value": math.nan, "pairs_used": 0}
         notes.append("no neighbour pairs: the permutation test is undefined")
@@ -538,12 +658,21 @@ def _exact(L: _Landscape, g, st: LocalitySettings, sum_method, r_pairs, r_walks,
     opt = lo["optima"]
     order = np.argsort(-lo["basin_sizes"], kind="stable")
     out.update(
-        local_optima=int(len(opt)), local_optima_chance=lo["chance"],
+        local_optima=int(len(opt)),
+        local_optima_chance=lo["chance"],
         local_optima_detail={
-            "estimated": False, "method": "exact: every architecture and all its neighbours",
-            "isolated": lo["isolated"], "global_basin_fraction": lo["global_basin_fraction"],
-            "largest_basins": [{"arch": a, "value": float(v), "basin_size": int(b)} for a, v, b in zip(
-                L.space.to_strings(L.A[opt[order[:20]]]) if len(opt) else [], f[opt[order[:20]]], lo["basin_sizes"][order[:20]])],
+            "estimated": False,
+            "method": "exact: every architecture and all its neighbours",
+            "isolated": lo["isolated"],
+            "global_basin_fraction": lo["global_basin_fraction"],
+            "largest_basins": [
+                {"arch": a, "value": float(v), "basin_size": int(b)}
+                for a, v, b in zip(
+                    L.space.to_strings(L.A[opt[order[:20]]]) if len(opt) else [],
+                    f[opt[order[:20]]],
+                    lo["basin_sizes"][order[:20]],
+                )
+            ],
             "value_quantiles": M.quantiles(f[opt]),
         },
     )
@@ -552,7 +681,9 @@ def _exact(L: _Landscape, g, st: LocalitySettings, sum_method, r_pairs, r_walks,
     fdc.pop("_fdc_all_d", None)
     out.update(fdc)
     out["plot_data"] = {
-        "local_optima_values": f[opt], "basin_sizes": lo["basin_sizes"], "f_all": f,
+        "local_optima_values": f[opt],
+        "basin_sizes": lo["basin_sizes"],
+        "f_all": f,
         **out.pop("_fdc_plot"),
     }
     return out
@@ -579,12 +710,17 @@ def _ged_curves(L: _Landscape, st: LocalitySettings, walk_pos: np.ndarray, cache
     curve = M.pair_curve(f, ib, jb, ri, rj)
     ci_abs, ci_corr, ci_rnd = _pair_ci(f, ib, jb, ri, rj, st.bootstrap, r_boot, st.confidence)
     return dict(
-        pairs_by_distance=curve.pairs.tolist(), mean_abs_diff_by_distance=curve.mean_abs.tolist(),
-        mean_abs_diff_ci=ci_abs.tolist(), mean_sq_diff_by_distance=curve.mean_sq.tolist(),
+        pairs_by_distance=curve.pairs.tolist(),
+        mean_abs_diff_by_distance=curve.mean_abs.tolist(),
+        mean_abs_diff_ci=ci_abs.tolist(),
+        mean_sq_diff_by_distance=curve.mean_sq.tolist(),
         abs_diff_quantiles_by_distance=[M.quantiles(np.abs(f[a] - f[b])) for a, b in zip(ib, jb)],
-        random_pair_mean_abs_diff=curve.random_mean_abs, random_pair_mean_abs_diff_ci=ci_rnd.tolist(),
-        random_pair_mean_sq_diff=curve.random_mean_sq, random_pair_abs_diff_quantiles=M.quantiles(np.abs(f[ri] - f[rj])),
-        correlation_by_distance=curve.corr.tolist(), correlation_ci=ci_corr.tolist(),
+        random_pair_mean_abs_diff=curve.random_mean_abs,
+        random_pair_mean_abs_diff_ci=ci_rnd.tolist(),
+        random_pair_mean_sq_diff=curve.random_mean_sq,
+        random_pair_abs_diff_quantiles=M.quantiles(np.abs(f[ri] - f[rj])),
+        correlation_by_distance=curve.corr.tolist(),
+        correlation_ci=ci_corr.tolist(),
     )
 
 
@@ -649,20 +785,40 @@ def _fdc(L: _Landscape, g, st: LocalitySettings, rng, ged_cache, bootstrap: bool
     show = rng.choice(len(idx), size=min(3000, len(idx)), replace=False)
     dd = np.rint(d).astype(np.int64)
     means = {int(k): float(fx[dd == k].mean()) for k in np.unique(dd)}
-    return {"fdc": r, "fdc_ci": np.asarray(ci).tolist(), "fdc_method": method, "_fdc_all_d": d,
-            "_fdc_plot": {"fdc_d": d[show], "fdc_f": fx[show], "fdc_mean_by_distance": means}}
+    return {
+        "fdc": r,
+        "fdc_ci": np.asarray(ci).tolist(),
+        "fdc_method": method,
+        "_fdc_all_d": d,
+        "_fdc_plot": {"fdc_d": d[show], "fdc_f": fx[show], "fdc_mean_by_distance": means},
+    }
 
 
 # ---------------------------------------------------------------------------------------------- sampled
 
 
-def _sampled(L: _Landscape, g, st: LocalitySettings, r_pairs, r_walks, r_perm, r_boot, r_enrich, r_fdc, ged_cache,
-             r_ged, notes, lap) -> dict:
+def _sampled(
+    L: _Landscape,
+    g,
+    st: LocalitySettings,
+    r_pairs,
+    r_walks,
+    r_perm,
+    r_boot,
+    r_enrich,
+    r_fdc,
+    ged_cache,
+    r_ged,
+    notes,
+    lap,
+) -> dict:
     K, f, n, N = st.max_distance, L.f, L.n, st.samples
-    length = max(st.walk_length or SAMPLED_WALK_LENGTH, 2 * K, K + 1)
-    notes.append(f"sampled: {N} walkers started at uniformly drawn architectures, {length} steps each (a step moves "
-                 "to a uniformly drawn neighbour that has a value); pairs at distance d are each walker's start and "
-                 "its first position at distance d; random pairs are uniform pairs of distinct architectures")
+    length = max(st.walk_length, K + 1)
+    notes.append(
+        f"sampled: {N} walkers started at uniformly drawn architectures, {length} steps each (a step moves "
+        "to a uniformly drawn neighbour that has a value); pairs at distance d are each walker's start and "
+        "its first position at distance d; random pairs are uniform pairs of distinct architectures"
+    )
     # ---- walks, recording every step's neighbourhood for the first step
     pos = np.empty((N, length + 1), np.int64)
     pos[:, 0] = r_walks.integers(0, n, N)
@@ -693,8 +849,10 @@ def _sampled(L: _Landscape, g, st: LocalitySettings, r_pairs, r_walks, r_perm, r
     if stuck:
         notes.append(f"{stuck} of {N} sampled start architectures have no neighbour with a value")
     if stuck > N / 2:
-        notes.append("most sampled architectures have no tabulated neighbour: the table covers too little of the "
-                     "space for neighbour-based measures (walks, local optima, enrichment) to mean much")
+        notes.append(
+            "most sampled architectures have no tabulated neighbour: the table covers too little of the "
+            "space for neighbour-based measures (walks, local optima, enrichment) to mean much"
+        )
 
     # ---- distance curves
     if st.distance == "hamming":
@@ -710,18 +868,24 @@ def _sampled(L: _Landscape, g, st: LocalitySettings, r_pairs, r_walks, r_perm, r
         curve = M.pair_curve(f, ib, jb, ri, rj)
         ci_abs, ci_corr, ci_rnd = _pair_ci(f, ib, jb, ri, rj, st.bootstrap, r_boot, st.confidence)
         out.update(
-            pairs_by_distance=curve.pairs.tolist(), mean_abs_diff_by_distance=curve.mean_abs.tolist(),
-            mean_abs_diff_ci=ci_abs.tolist(), mean_sq_diff_by_distance=curve.mean_sq.tolist(),
+            pairs_by_distance=curve.pairs.tolist(),
+            mean_abs_diff_by_distance=curve.mean_abs.tolist(),
+            mean_abs_diff_ci=ci_abs.tolist(),
+            mean_sq_diff_by_distance=curve.mean_sq.tolist(),
             abs_diff_quantiles_by_distance=[M.quantiles(np.abs(f[a] - f[b])) for a, b in zip(ib, jb)],
-            random_pair_mean_abs_diff=curve.random_mean_abs, random_pair_mean_abs_diff_ci=ci_rnd.tolist(),
+            random_pair_mean_abs_diff=curve.random_mean_abs,
+            random_pair_mean_abs_diff_ci=ci_rnd.tolist(),
             random_pair_mean_sq_diff=curve.random_mean_sq,
             random_pair_abs_diff_quantiles=M.quantiles(np.abs(f[ri] - f[rj])),
-            correlation_by_distance=curve.corr.tolist(), correlation_ci=ci_corr.tolist(),
+            correlation_by_distance=curve.corr.tolist(),
+            correlation_ci=ci_corr.tolist(),
         )
         short = [d + 1 for d in range(K) if curve.pairs[d] < N / 2]
         if short:
-            notes.append(f"fewer than half of the walkers reached distance(s) {short} exactly; those estimates rest "
-                         f"on {[int(curve.pairs[d - 1]) for d in short]} pairs")
+            notes.append(
+                f"fewer than half of the walkers reached distance(s) {short} exactly; those estimates rest "
+                f"on {[int(curve.pairs[d - 1]) for d in short]} pairs"
+            )
     else:
         Wg = min(N, max(2, math.ceil(N / K)))
         out.update(_ged_curves(L, st, pos[:Wg, : K + 1], ged_cache, r_ged, r_boot))
@@ -729,14 +893,25 @@ def _sampled(L: _Landscape, g, st: LocalitySettings, r_pairs, r_walks, r_perm, r
 
     # ---- RWA from the walks
     rwa_w, rwa_ci = M.rwa_from_walks(f[pos], K, r_walks, st.bootstrap, st.confidence)
-    out.update(rwa_by_lag=rwa_w.tolist(), rwa_method=f"walks ({N} walks of {length} steps from uniform starts, "
-               "pooled estimator)", rwa_by_lag_walks=rwa_w.tolist(), rwa_walks_ci=rwa_ci.tolist(),
-               correlation_length=M.correlation_length(rwa_w[0]), correlation_length_walks=M.correlation_length(rwa_w[0]))
+    out.update(
+        rwa_by_lag=rwa_w.tolist(),
+        rwa_method=f"walks ({N} walks of {length} steps from uniform starts, pooled estimator)",
+        rwa_by_lag_walks=rwa_w.tolist(),
+        rwa_walks_ci=rwa_ci.tolist(),
+        correlation_length=M.correlation_length(rwa_w[0]),
+        correlation_length_walks=M.correlation_length(rwa_w[0]),
+    )
 
     # ---- permutation test on the walkers' first steps
     if len(pair_i) >= 2:
-        pt = M.permutation_test(f, pair_i, pair_j, st.permutations, r_perm,
-                                    "mean |Δf| over radius-1 neighbour pairs (each walker's first step)")
+        pt = M.permutation_test(
+            f,
+            pair_i,
+            pair_j,
+            st.permutations,
+            r_perm,
+            "mean |Δf| over radius-1 neighbour pairs (each walker's first step)",
+        )
     else:
         pt = {"p_value": math.nan, "pairs_used": 0}
     out.update(p_value=pt["p_value"], permutation_test=pt)
@@ -754,8 +929,17 @@ def _sampled(L: _Landscape, g, st: LocalitySettings, r_pairs, r_walks, r_perm, r
         s, nb = L.neighbours(src)
         p = float(T[nb].mean()) if len(nb) else math.nan
         chance = (t - 1) / (n - 1)
-        enr.append({"q": q, "top_size": t, "pairs": int(len(nb)), "p_neighbour_in_top": p, "chance": chance,
-                    "ratio": p / chance if chance > 0 else math.nan, "sampled_sources": int(len(src))})
+        enr.append(
+            {
+                "q": q,
+                "top_size": t,
+                "pairs": int(len(nb)),
+                "p_neighbour_in_top": p,
+                "chance": chance,
+                "ratio": p / chance if chance > 0 else math.nan,
+                "sampled_sources": int(len(src)),
+            }
+        )
     out["enrichment"] = enr
     lap("enrichment")
 
@@ -769,11 +953,13 @@ def _sampled(L: _Landscape, g, st: LocalitySettings, r_pairs, r_walks, r_perm, r
     lo_ci = [beta.ppf(a, k_opt, N - k_opt + 1) if k_opt else 0.0, beta.ppf(1 - a, k_opt + 1, N - k_opt)]
     chance = float(np.mean(np.where(live, 1.0 / (deg0 + 1.0), 0.0)) * n)
     out.update(
-        local_optima=frac * n, local_optima_chance=chance,
+        local_optima=frac * n,
+        local_optima_chance=chance,
         local_optima_detail={
-            "estimated": True, "ci": [c * n for c in lo_ci],
+            "estimated": True,
+            "ci": [c * n for c in lo_ci],
             "method": f"sampled: fraction of {N} uniform architectures that have a neighbour and none better, "
-                      f"times {n:,} (Clopper-Pearson interval); basins need the whole graph and are not computed",
+            f"times {n:,} (Clopper-Pearson interval); basins need the whole graph and are not computed",
             "sampled_optima": k_opt,
         },
     )
@@ -782,6 +968,10 @@ def _sampled(L: _Landscape, g, st: LocalitySettings, r_pairs, r_walks, r_perm, r
     out.update(fdc)
     lap("fdc")
     starts = pos[:, 0]
-    out["plot_data"] = {"local_optima_values": f[starts[live & ~better0]], "basin_sizes": None, "f_all": f,
-                        **out.pop("_fdc_plot")}
+    out["plot_data"] = {
+        "local_optima_values": f[starts[live & ~better0]],
+        "basin_sizes": None,
+        "f_all": f,
+        **out.pop("_fdc_plot"),
+    }
     return out

@@ -125,8 +125,15 @@ def ged(g1, g2, timeout: float) -> tuple[float, bool]:
     roots = ("in", "in") if "in" in g1 and "in" in g2 else ((0, 0) if 0 in g1 and 0 in g2 else None)
     t0 = time.perf_counter()
     d = nx.graph_edit_distance(
-        g1, g2, node_subst_cost=_subst, node_del_cost=_one, node_ins_cost=_one,
-        edge_del_cost=_one, edge_ins_cost=_one, roots=roots, timeout=timeout,
+        g1,
+        g2,
+        node_subst_cost=_subst,
+        node_del_cost=_one,
+        node_ins_cost=_one,
+        edge_del_cost=_one,
+        edge_ins_cost=_one,
+        roots=roots,
+        timeout=timeout,
     )
     finished = (time.perf_counter() - t0) < 0.95 * timeout
     if d is None:  # nothing found in time: the trivial bound (delete everything, insert everything)
@@ -190,8 +197,14 @@ class GEDCache:
         vals = list(self._d.values())
         try:
             with atomic_path(self._path()) as tmp, open(tmp, "wb") as fh:
-                np.savez(fh, a=keys[:, 0], b=keys[:, 1], d=np.array([v for v, _ in vals]),
-                         finished=np.array([f for _, f in vals], bool), timeout=np.float64(self.timeout))
+                np.savez(
+                    fh,
+                    a=keys[:, 0],
+                    b=keys[:, 1],
+                    d=np.array([v for v, _ in vals]),
+                    finished=np.array([f for _, f in vals], bool),
+                    timeout=np.float64(self.timeout),
+                )
         except OSError as exc:
             log.warning("could not write the GED cache: %s", exc)
 
@@ -226,5 +239,10 @@ class GEDCache:
         return out
 
     def stats(self) -> dict:
-        return {"computed": self.computed, "cache_hits": self.hits, "timeouts": self.timeouts,
-                "timeout_s": self.timeout, "seconds": round(self.seconds, 3)}
+        return {
+            "computed": self.computed,
+            "cache_hits": self.hits,
+            "timeouts": self.timeouts,
+            "timeout_s": self.timeout,
+            "seconds": round(self.seconds, 3),
+        }

@@ -178,8 +178,14 @@ def hamming_sums(A: np.ndarray, f: np.ndarray, n_choices, max_distance: int) -> 
     allp = U[P] if K == P else sums_for(np.zeros(n, kdt))
     # the row itself: count 1, s1 fc_i, |Δf| 0
     return PairSums(
-        cnt=np.rint(D[:, 0]), s1=D[:, 1], sabs=np.maximum(D[:, 2], 0.0),
-        cnt_all=allp[0] - 1.0, s1_all=allp[1] - fc, sabs_all=allp[2], fc=fc, method="subset-sort",
+        cnt=np.rint(D[:, 0]),
+        s1=D[:, 1],
+        sabs=np.maximum(D[:, 2], 0.0),
+        cnt_all=allp[0] - 1.0,
+        s1_all=allp[1] - fc,
+        sabs_all=allp[2],
+        fc=fc,
+        method="subset-sort",
     )
 
 
@@ -240,8 +246,9 @@ def curve_from_sums(ps: PairSums, weights: np.ndarray | None = None) -> Distance
         Ca = ps.cnt_all @ w
         rnd_abs = (ps.sabs_all @ w) / Ca
         rnd_sq = 2.0 * (((ps.cnt_all * f2) @ w) - (ps.s1_all * fc) @ w) / Ca
-    return DistanceCurve(C[1:] / 2.0, mean_abs[1:], mean_sq[1:], corr[1:], float(rnd_abs), float(rnd_sq),
-                         float(Ca / 2.0))
+    return DistanceCurve(
+        C[1:] / 2.0, mean_abs[1:], mean_sq[1:], corr[1:], float(rnd_abs), float(rnd_sq), float(Ca / 2.0)
+    )
 
 
 def bootstrap_weights(n: int, size: int, rng: np.random.Generator, chunk: int = 64):
@@ -265,8 +272,9 @@ def percentile_ci(samples: np.ndarray, level: float) -> np.ndarray:
 # ------------------------------------------------------------------------------------------ sampled pairs
 
 
-def sample_pairs_at_distance(A: np.ndarray, n_choices, max_distance: int, sources: np.ndarray,
-                             rng: np.random.Generator) -> np.ndarray:
+def sample_pairs_at_distance(
+    A: np.ndarray, n_choices, max_distance: int, sources: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
     """For each source row one partner drawn uniformly among the rows at Hamming distance d, for d = 1..K.
 
     Returns ``(len(sources), K)`` partner rows, -1 where a source has no row at that distance.
@@ -296,8 +304,9 @@ def random_distinct_pairs(n: int, size: int, rng: np.random.Generator) -> tuple[
     return i, j
 
 
-def pair_curve(f: np.ndarray, i_by_d: list[np.ndarray], j_by_d: list[np.ndarray], ri: np.ndarray,
-               rj: np.ndarray) -> DistanceCurve:
+def pair_curve(
+    f: np.ndarray, i_by_d: list[np.ndarray], j_by_d: list[np.ndarray], ri: np.ndarray, rj: np.ndarray
+) -> DistanceCurve:
     """Statistics of sampled pairs (each pair symmetrised for the correlation)."""
     K = len(i_by_d)
     mean_abs, mean_sq, corr, cnt = np.full(K, np.nan), np.full(K, np.nan), np.full(K, np.nan), np.zeros(K)
@@ -310,8 +319,9 @@ def pair_curve(f: np.ndarray, i_by_d: list[np.ndarray], j_by_d: list[np.ndarray]
         if len(a) > 2:
             corr[d] = pearson(np.concatenate([a, b]), np.concatenate([b, a]))
     x, y = f[ri], f[rj]
-    return DistanceCurve(cnt, mean_abs, mean_sq, corr, float(np.mean(np.abs(x - y))), float(np.mean((x - y) ** 2)),
-                         float(len(x)))
+    return DistanceCurve(
+        cnt, mean_abs, mean_sq, corr, float(np.mean(np.abs(x - y))), float(np.mean((x - y) ** 2)), float(len(x))
+    )
 
 
 def pearson(x: np.ndarray, y: np.ndarray) -> float:
@@ -405,8 +415,14 @@ def correlation_length(rho1: float) -> float:
 # ------------------------------------------------------------------------------------------ permutation test
 
 
-def permutation_test(f: np.ndarray, i: np.ndarray, j: np.ndarray, permutations: int, rng: np.random.Generator,
-                     statistic: str = "mean |Δf| over radius-1 neighbour pairs") -> dict:
+def permutation_test(
+    f: np.ndarray,
+    i: np.ndarray,
+    j: np.ndarray,
+    permutations: int,
+    rng: np.random.Generator,
+    statistic: str = "mean |Δf| over radius-1 neighbour pairs",
+) -> dict:
     """One-sided permutation test of locality on the neighbour pairs ``(i, j)``.
 
     Statistic ``T = mean |f_i - f_j|`` over the pairs.  Null: f is exchangeable over the rows (every assignment
@@ -469,8 +485,16 @@ def enrichment_exact(g: np.ndarray, graph: NeighbourGraph, qs) -> list[dict]:
         m = int(src_in.sum())
         p = float(T[graph.dst][src_in].mean()) if m else float("nan")
         chance = (t - 1) / (n - 1)
-        out.append({"q": float(q), "top_size": t, "pairs": m, "p_neighbour_in_top": p, "chance": chance,
-                    "ratio": p / chance if chance > 0 else float("nan")})
+        out.append(
+            {
+                "q": float(q),
+                "top_size": t,
+                "pairs": m,
+                "p_neighbour_in_top": p,
+                "chance": chance,
+                "ratio": p / chance if chance > 0 else float("nan"),
+            }
+        )
     return out
 
 

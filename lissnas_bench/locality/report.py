@@ -4,8 +4,8 @@
 ``nasbench-graph:cora,nasbench-graph:citeseer,analognas`` or ``analognas:cifar10:analog_accuracy``; an empty part
 means the benchmark's default.
 
->>> parse_compare("nasbench-graph:cora,analognas::analog_accuracy")
-[CompareItem(benchmark='nasbench-graph', dataset='cora', metric=None), CompareItem(benchmark='analognas', dataset=None, metric='analog_accuracy')]
+>>> [(i.benchmark, i.dataset, i.metric) for i in parse_compare("nasbench-graph:cora,analognas::analog_accuracy")]
+[('nasbench-graph', 'cora', None), ('analognas', None, 'analog_accuracy')]
 """
 
 from __future__ import annotations
@@ -47,8 +47,9 @@ def parse_compare(spec: str | Sequence[str]) -> list[CompareItem]:
     return items
 
 
-def compare_locality(items: Sequence[CompareItem | str], *, space: str | None = None, arch_column: str | None = None,
-                     **kwargs) -> list[LocalityResult]:
+def compare_locality(
+    items: Sequence[CompareItem | str], *, space: str | None = None, arch_column: str | None = None, **kwargs
+) -> list[LocalityResult]:
     """``analyze_locality`` for every item (each benchmark loaded once); keyword arguments go to every run."""
     from ..benchmarks import load_benchmark
 
@@ -102,9 +103,16 @@ def write_compare_report(results: Sequence[LocalityResult], out_dir: str | Path,
         from ..plots.style import save_figure
 
         paths["figure"] = save_figure(plot_compare(results), out_dir / "compare")[0]
-    lines = ["# Locality comparison", "", "![comparison](compare.png)" if figures else "", "",
-             _summary_table(results), "", "Each analysis has its own folder with `locality.json`, figures and "
-             "`report.md`:", ""]
+    lines = [
+        "# Locality comparison",
+        "",
+        "![comparison](compare.png)" if figures else "",
+        "",
+        _summary_table(results),
+        "",
+        "Each analysis has its own folder with `locality.json`, figures and `report.md`:",
+        "",
+    ]
     lines += [f"- [{r.label}]({slug(r)}/report.md)" for r in results]
     write_text_atomic(out_dir / "report.md", "\n".join(lines) + "\n")
     paths["report"] = out_dir / "report.md"
@@ -133,14 +141,18 @@ def _ci(c) -> str:
 
 
 def _summary_table(results: Sequence[LocalityResult]) -> str:
-    head = ("| analysis | mode | mean \\|Δf\\| at d=1 / random | corr d=1 | RWA ρ(1) | corr. length | FDC | local optima "
-            "(chance) | p |")
+    head = (
+        "| analysis | mode | mean \\|Δf\\| at d=1 / random | corr d=1 | RWA ρ(1) | corr. length | FDC | local optima "
+        "(chance) | p |"
+    )
     rows = [head, "|" + "---|" * 9]
     for r in results:
         ratio = r.mean_abs_diff_by_distance[0] / r.random_pair_mean_abs_diff
-        rows.append(f"| {r.label} | {r.mode} | {_g(ratio)} | {_g(r.correlation_by_distance[0])} | {_g(r.rwa_by_lag[0])} "
-                    f"| {_g(r.correlation_length)} | {_g(r.fdc)} | {_g(float(r.local_optima), 4)} "
-                    f"({_g(r.local_optima_chance, 4)}) | {_g(r.p_value)} |")
+        rows.append(
+            f"| {r.label} | {r.mode} | {_g(ratio)} | {_g(r.correlation_by_distance[0])} | {_g(r.rwa_by_lag[0])} "
+            f"| {_g(r.correlation_length)} | {_g(r.fdc)} | {_g(float(r.local_optima), 4)} "
+            f"({_g(r.local_optima_chance, 4)}) | {_g(r.p_value)} |"
+        )
     return "\n".join(rows)
 
 
@@ -150,62 +162,119 @@ def render_report(res: LocalityResult, figures: Sequence[str] = ()) -> str:
     K = len(res.distances)
     pct = res.settings.confidence * 100
     L = [f"# Locality of {res.benchmark} · {res.dataset} · {res.metric}", ""]
-    L.append(f"Space `{res.space}`, {res.architectures:,} architectures with a value (space size {res.space_size:,}); "
-             f"metric is {'maximised' if res.direction == 'max' else 'minimised'}; distance: "
-             f"{'graph edit distance' if res.distance == 'ged' else 'Hamming on the canonical encoding'}; mode: "
-             f"**{res.mode}**; seed {st.seed}.")
+    L.append(
+        f"Space `{res.space}`, {res.architectures:,} architectures with a value (space size {res.space_size:,}); "
+        f"metric is {'maximised' if res.direction == 'max' else 'minimised'}; distance: "
+        f"{'graph edit distance' if res.distance == 'ged' else 'Hamming on the canonical encoding'}; mode: "
+        f"**{res.mode}**; seed {st.seed}."
+    )
     L.append("")
-    ratio = res.mean_abs_diff_by_distance[0] / res.random_pair_mean_abs_diff if res.random_pair_mean_abs_diff else math.nan
+    ratio = (
+        res.mean_abs_diff_by_distance[0] / res.random_pair_mean_abs_diff if res.random_pair_mean_abs_diff else math.nan
+    )
     L += ["## In short", ""]
-    L.append(f"- Architectures at distance 1 differ by {_g(res.mean_abs_diff_by_distance[0])} on average, "
-             f"{ratio:.0%} of the {_g(res.random_pair_mean_abs_diff)} between random pairs "
-             f"(permutation test p = {_g(res.p_value)}).")
-    L.append(f"- f correlates {_g(res.correlation_by_distance[0])} between architectures at distance 1 and "
-             f"{_g(res.correlation_by_distance[-1])} at distance {K}.")
-    L.append(f"- Random-walk autocorrelation ρ(1) = {_g(res.rwa_by_lag[0])}: correlation length "
-             f"{_g(res.correlation_length)} steps.")
-    L.append(f"- Fitness-distance correlation {_g(res.fdc)}{_ci(res.fdc_ci)} "
-             f"({'negative' if res.direction == 'max' else 'positive'} = better architectures sit closer to the optimum).")
+    L.append(
+        f"- Architectures at distance 1 differ by {_g(res.mean_abs_diff_by_distance[0])} on average, "
+        f"{ratio:.0%} of the {_g(res.random_pair_mean_abs_diff)} between random pairs "
+        f"(permutation test p = {_g(res.p_value)})."
+    )
+    L.append(
+        f"- f correlates {_g(res.correlation_by_distance[0])} between architectures at distance 1 and "
+        f"{_g(res.correlation_by_distance[-1])} at distance {K}."
+    )
+    L.append(
+        f"- Random-walk autocorrelation ρ(1) = {_g(res.rwa_by_lag[0])}: correlation length "
+        f"{_g(res.correlation_length)} steps."
+    )
+    L.append(
+        f"- Fitness-distance correlation {_g(res.fdc)}{_ci(res.fdc_ci)} "
+        f"({'negative' if res.direction == 'max' else 'positive'} = better architectures sit closer to the optimum)."
+    )
     top = next((e for e in res.enrichment if e["q"] >= 0.01), res.enrichment[0] if res.enrichment else None)
     if top:
-        L.append(f"- A top-{top['q']:.1%} architecture has a neighbour in the top {top['q']:.1%} with probability "
-                 f"{_g(top['p_neighbour_in_top'])}, {_g(top['ratio'])}× chance.")
+        L.append(
+            f"- A top-{top['q']:.1%} architecture has a neighbour in the top {top['q']:.1%} with probability "
+            f"{_g(top['p_neighbour_in_top'])}, {_g(top['ratio'])}× chance."
+        )
     est = res.local_optima_detail.get("estimated")
-    L.append(f"- {'About ' if est else ''}{_g(float(res.local_optima), 6)} local optima against "
-             f"{_g(res.local_optima_chance, 6)} expected for randomly permuted values"
-             + ("" if est else f"; the global optimum's basin holds "
-                f"{res.local_optima_detail['global_basin_fraction']:.1%} of the architectures") + ".")
-    L += ["", "## |Δf| and correlation by distance", "",
-          f"| d | pairs | mean \\|Δf\\| ({pct:g} % CI) | mean Δf² | median \\|Δf\\| | corr ({pct:g} % CI) |", "|---|---|---|---|---|---|"]
+    L.append(
+        f"- {'About ' if est else ''}{_g(float(res.local_optima), 6)} local optima against "
+        f"{_g(res.local_optima_chance, 6)} expected for randomly permuted values"
+        + (
+            ""
+            if est
+            else f"; the global optimum's basin holds "
+            f"{res.local_optima_detail['global_basin_fraction']:.1%} of the architectures"
+        )
+        + "."
+    )
+    L += [
+        "",
+        "## |Δf| and correlation by distance",
+        "",
+        f"| d | pairs | mean \\|Δf\\| ({pct:g} % CI) | mean Δf² | median \\|Δf\\| | corr ({pct:g} % CI) |",
+        "|---|---|---|---|---|---|",
+    ]
     for k in range(K):
         q = res.abs_diff_quantiles_by_distance[k] or {}
-        L.append(f"| {res.distances[k]} | {_count(res.pairs_by_distance[k])} | {_g(res.mean_abs_diff_by_distance[k])}"
-                 f"{_ci(res.mean_abs_diff_ci[k])} | {_g(res.mean_sq_diff_by_distance[k])} | {_g(q.get('q50'))} | "
-                 f"{_g(res.correlation_by_distance[k])}{_ci(res.correlation_ci[k])} |")
+        L.append(
+            f"| {res.distances[k]} | {_count(res.pairs_by_distance[k])} | {_g(res.mean_abs_diff_by_distance[k])}"
+            f"{_ci(res.mean_abs_diff_ci[k])} | {_g(res.mean_sq_diff_by_distance[k])} | {_g(q.get('q50'))} | "
+            f"{_g(res.correlation_by_distance[k])}{_ci(res.correlation_ci[k])} |"
+        )
     q = res.random_pair_abs_diff_quantiles or {}
     n_rand = "all" if res.mode == "exact" and res.distance == "hamming" else "sampled"
-    L.append(f"| random | {n_rand} | "
-             f"{_g(res.random_pair_mean_abs_diff)}{_ci(res.random_pair_mean_abs_diff_ci)} | "
-             f"{_g(res.random_pair_mean_sq_diff)} | {_g(q.get('q50'))} | 0 |")
-    L += ["", "## Random-walk autocorrelation", "", f"{res.rwa_method}.", "",
-          "| lag | ρ | ρ (walks, CI) |", "|---|---|---|"]
+    L.append(
+        f"| random | {n_rand} | "
+        f"{_g(res.random_pair_mean_abs_diff)}{_ci(res.random_pair_mean_abs_diff_ci)} | "
+        f"{_g(res.random_pair_mean_sq_diff)} | {_g(q.get('q50'))} | 0 |"
+    )
+    L += [
+        "",
+        "## Random-walk autocorrelation",
+        "",
+        f"{res.rwa_method}.",
+        "",
+        "| lag | ρ | ρ (walks, CI) |",
+        "|---|---|---|",
+    ]
     for h in range(len(res.rwa_by_lag)):
         L.append(f"| {h + 1} | {_g(res.rwa_by_lag[h])} | {_g(res.rwa_by_lag_walks[h])}{_ci(res.rwa_walks_ci[h])} |")
-    L += ["", "## Neighbour enrichment", "", "| q | top set | P(neighbour in top) | chance | ratio |", "|---|---|---|---|---|"]
+    L += [
+        "",
+        "## Neighbour enrichment",
+        "",
+        "| q | top set | P(neighbour in top) | chance | ratio |",
+        "|---|---|---|---|---|",
+    ]
     for e in res.enrichment:
-        L.append(f"| {e['q']:g} | {e['top_size']} | {_g(e['p_neighbour_in_top'])} | {_g(e['chance'])} | {_g(e['ratio'])} |")
+        L.append(
+            f"| {e['q']:g} | {e['top_size']} | {_g(e['p_neighbour_in_top'])} | {_g(e['chance'])} | {_g(e['ratio'])} |"
+        )
     pt = res.permutation_test
-    L += ["", "## Permutation test", "",
-          f"Statistic: {pt.get('statistic', '–')}; null: {pt.get('null', '–')}; alternative: {pt.get('alternative', '–')}. "
-          f"Observed {_g(pt.get('observed'))} against a null mean {_g(pt.get('null_mean'))} (sd {_g(pt.get('null_sd'))}) "
-          f"over {pt.get('permutations', 0)} permutations and {pt.get('pairs_used', 0):,} pairs: p = {_g(res.p_value)}."]
-    L += ["", "## Local optima and FDC", "", f"Local optima: {res.local_optima_detail.get('method', '')}.",
-          f"FDC: {res.fdc_method}. Global optimum `{res.global_optimum['arch']}` = {_g(res.global_optimum['value'], 6)}"
-          f" ({res.global_optimum['ties']} tied)."]
+    L += [
+        "",
+        "## Permutation test",
+        "",
+        f"Statistic: {pt.get('statistic', '–')}; null: {pt.get('null', '–')}; "
+        f"alternative: {pt.get('alternative', '–')}. "
+        f"Observed {_g(pt.get('observed'))} against a null mean {_g(pt.get('null_mean'))} (sd {_g(pt.get('null_sd'))}) "
+        f"over {pt.get('permutations', 0)} permutations and {pt.get('pairs_used', 0):,} pairs: p = {_g(res.p_value)}.",
+    ]
+    L += [
+        "",
+        "## Local optima and FDC",
+        "",
+        f"Local optima: {res.local_optima_detail.get('method', '')}.",
+        f"FDC: {res.fdc_method}. Global optimum `{res.global_optimum['arch']}` = {_g(res.global_optimum['value'], 6)}"
+        f" ({res.global_optimum['ties']} tied).",
+    ]
     if res.ged:
         g = res.ged
-        L.append(f"Graph edit distances: {g['computed']} computed, {g['cache_hits']} from the cache, {g['timeouts']} "
-                 f"timed out ({g['timeout_s']:g} s limit).")
+        L.append(
+            f"Graph edit distances: {g['computed']} computed, {g['cache_hits']} from the cache, {g['timeouts']} "
+            f"timed out ({g['timeout_s']:g} s limit)."
+        )
     if res.notes:
         L += ["", "## Notes", ""] + [f"- {n}" for n in res.notes]
     if figures:

@@ -263,7 +263,7 @@ def plot_overview(res, targets: list[dict], full: dict[str, tuple[float, float]]
         ax.set_ylabel("mean f over S′")
     for ax in axes[n:]:
         ax.set_visible(False)
-    handles, labels = {}, {}
+    handles = {}
     for ax in axes[:n]:  # one legend entry per method across panels
         for h, lab in zip(*ax.get_legend_handles_labels()):
             handles.setdefault(lab, h)

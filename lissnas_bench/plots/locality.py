@@ -58,14 +58,30 @@ def plot_abs_diff(res):
         stats = []
         for k, q in zip(d, res.abs_diff_quantiles_by_distance):
             if q:
-                stats.append({"med": q["q50"], "q1": q["q25"], "q3": q["q75"], "whislo": q["q05"], "whishi": q["q95"],
-                              "fliers": [], "label": str(k)})
+                stats.append(
+                    {
+                        "med": q["q50"],
+                        "q1": q["q25"],
+                        "q3": q["q75"],
+                        "whislo": q["q05"],
+                        "whishi": q["q95"],
+                        "fliers": [],
+                        "label": str(k),
+                    }
+                )
         if stats:
             where = [k for k, q in zip(d, res.abs_diff_quantiles_by_distance) if q]
-            ax.bxp(stats, positions=where, widths=0.5, showfliers=False, patch_artist=True,
-                   boxprops={"facecolor": (*pal[0], 0.15), "edgecolor": pal[0], "linewidth": 0.5},
-                   medianprops={"color": pal[0], "linewidth": 0.6}, whiskerprops={"color": pal[0], "linewidth": 0.5},
-                   capprops={"color": pal[0], "linewidth": 0.5})
+            ax.bxp(
+                stats,
+                positions=where,
+                widths=0.5,
+                showfliers=False,
+                patch_artist=True,
+                boxprops={"facecolor": (*pal[0], 0.15), "edgecolor": pal[0], "linewidth": 0.5},
+                medianprops={"color": pal[0], "linewidth": 0.6},
+                whiskerprops={"color": pal[0], "linewidth": 0.5},
+                capprops={"color": pal[0], "linewidth": 0.5},
+            )
         yerr = np.vstack([mean - lo, hi - mean])
         yerr = np.where(np.isfinite(yerr), np.maximum(yerr, 0), 0)
         ax.errorbar(d, mean, yerr=yerr, color=pal[3], marker="o", capsize=2, label="mean |Δf| (CI)", zorder=3)
@@ -127,8 +143,16 @@ def plot_rwa(res):
             ax.plot(h, rwa, color=pal[0], marker="o", label="exact")
         yerr = np.vstack([walk - lo, hi - walk])
         yerr = np.where(np.isfinite(yerr), np.maximum(yerr, 0), 0)
-        ax.errorbar(h + (0.08 if exact else 0), walk, yerr=yerr, color=pal[1], marker="s", linestyle="none" if exact else "-",
-                    capsize=2, label=f"{res.settings.walks if exact else res.settings.samples} walks")
+        ax.errorbar(
+            h + (0.08 if exact else 0),
+            walk,
+            yerr=yerr,
+            color=pal[1],
+            marker="s",
+            linestyle="none" if exact else "-",
+            capsize=2,
+            label=f"{res.settings.walks if exact else res.settings.samples} walks",
+        )
         ell = res.correlation_length
         if ell is not None and np.isfinite(ell) and ell > 0:
             ax.plot(h, np.exp(-h / ell), color="0.4", linestyle=":", linewidth=0.8, label=f"exp(−h/ℓ), ℓ = {ell:.2f}")
@@ -150,14 +174,24 @@ def plot_fdc(res):
     with figure_style():
         fig, ax = new_figure()
         if len(d):
-            ax.scatter(d + rng.uniform(-0.25, 0.25, len(d)), f, s=1.5, alpha=0.25, color=pal[0], linewidths=0,
-                       rasterized=True, label="architectures")
+            ax.scatter(
+                d + rng.uniform(-0.25, 0.25, len(d)),
+                f,
+                s=1.5,
+                alpha=0.25,
+                color=pal[0],
+                linewidths=0,
+                rasterized=True,
+                label="architectures",
+            )
         means = pdata.get("fdc_mean_by_distance", {})
         if means:
             k = sorted(means)
             ax.plot(k, [means[x] for x in k], color=pal[3], marker="o", label="mean per distance")
         fdc = res.fdc if res.fdc is not None else math.nan
-        ax.set_xlabel(("graph edit distance" if res.distance == "ged" else "Hamming distance") + " to the global optimum")
+        ax.set_xlabel(
+            ("graph edit distance" if res.distance == "ged" else "Hamming distance") + " to the global optimum"
+        )
         ax.set_ylabel(_ylabel(res))
         ax.set_title(f"{_title(res)} · FDC = {fdc:.3f}")
         leg = ax.legend(loc="lower left")
@@ -202,8 +236,15 @@ def plot_local_optima(res):
             bins = np.histogram_bin_edges(f_all, bins=40)
             ax.hist(f_all, bins=bins, color="0.6", alpha=0.5, density=True, label="all architectures")
             if len(vals):
-                ax.hist(vals, bins=bins, color=pal[3], alpha=0.8, density=True, histtype="stepfilled",
-                        label="local optima" + (" (sampled)" if basins is None else ""))
+                ax.hist(
+                    vals,
+                    bins=bins,
+                    color=pal[3],
+                    alpha=0.8,
+                    density=True,
+                    histtype="stepfilled",
+                    label="local optima" + (" (sampled)" if basins is None else ""),
+                )
         count = res.local_optima
         shown = f"{int(count)}" if float(count).is_integer() else f"≈{count:.0f}"
         ax.set_title(f"{_title(res)} · {shown} local optima (chance ≈ {res.local_optima_chance:.0f})")
@@ -219,8 +260,14 @@ def plot_local_optima(res):
     return fig
 
 
-_PLOTS = {"abs_diff": plot_abs_diff, "correlation": plot_correlation, "rwa": plot_rwa, "fdc": plot_fdc,
-          "enrichment": plot_enrichment, "local_optima": plot_local_optima}
+_PLOTS = {
+    "abs_diff": plot_abs_diff,
+    "correlation": plot_correlation,
+    "rwa": plot_rwa,
+    "fdc": plot_fdc,
+    "enrichment": plot_enrichment,
+    "local_optima": plot_local_optima,
+}
 
 
 def make_figures(res, out_dir: str | Path) -> dict[str, list[Path]]:
@@ -274,5 +321,15 @@ def plot_compare(results, labels=None):
     return fig
 
 
-__all__ = ["FIGURES", "COLUMN_WIDTH", "make_figures", "plot_abs_diff", "plot_compare", "plot_correlation",
-           "plot_enrichment", "plot_fdc", "plot_local_optima", "plot_rwa"]
+__all__ = [
+    "FIGURES",
+    "COLUMN_WIDTH",
+    "make_figures",
+    "plot_abs_diff",
+    "plot_compare",
+    "plot_correlation",
+    "plot_enrichment",
+    "plot_fdc",
+    "plot_local_optima",
+    "plot_rwa",
+]

@@ -12,8 +12,6 @@ Missing trials are NaN.  ``split_metric("x-valid-accuracy@200/seed777")`` gives 
 from __future__ import annotations
 
 import hashlib
-import io
-import os
 import pickle
 import re
 import struct
@@ -154,41 +152,7 @@ def verify_sha256(path: Path, expected: str, progress: Progress = no_progress) -
     return f"SHA-256 {digest} matches the published checksum"
 
 
-# ---------------------------------------------------------------------------------------------------- reading
-class CountingReader(io.RawIOBase):
-    """Wrap a binary stream, reporting bytes consumed (of the *compressed* file where there is one)."""
-
-    def __init__(self, raw, total: int, progress: Progress, what: str, tell: Callable[[], int] | None = None):
-        self.raw, self.total, self.progress, self.what = raw, total, progress, what
-        self._tell = tell
-        self._done = 0
-        self._next = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, b) -> int:
-        n = self.raw.readinto(b)
-        self._done += n or 0
-        if self._done >= self._next:
-            self.progress(self._tell() if self._tell else self._done, self.total, self.what)
-            self._next = self._done + (1 << 24)
-        return n
-
-    def read(self, n: int = -1) -> bytes:
-        data = self.raw.read(n)
-        self._done += len(data)
-        if self._done >= self._next:
-            self.progress(self._tell() if self._tell else self._done, self.total, self.what)
-            self._next = self._done + (1 << 24)
-        return data
-
-    def readline(self, size: int = -1) -> bytes:
-        data = self.raw.readline(size)
-        self._done += len(data)
-        return data
-
-
+# ---------------------------------------------------------------------------------------------------- unpickling
 class _Memo(dict):
     """Pickle memo whose length counts every slot ever assigned, so entries can be dropped safely."""
 
@@ -395,10 +359,3 @@ def _reconstruct_array(cls, shape, dtype):
     import numpy as _np
 
     return _np.ndarray.__new__(cls, shape, dtype)
-
-
-def ensure_exists(path: Path, what: str) -> Path:
-    path = Path(os.path.expanduser(str(path)))
-    if not path.exists():
-        raise DataFileError(f"{what}: {path} does not exist")
-    return path

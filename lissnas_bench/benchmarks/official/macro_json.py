@@ -5,7 +5,7 @@ generic table loader and renamed to the scheme of the other adapters: ``test-acc
 ``test-accuracy/run0``..``run2``, ``test-accuracy-std``, ``params``, ``flops``; dataset ``cifar10``.
 
 >>> from lissnas_bench.benchmarks.official import import_file                  # doctest: +SKIP
->>> import_file("macro", "nas-bench-macro_cifar10.json").query(...)           # doctest: +SKIP
+>>> bench, log = import_file("macro", "nas-bench-macro_cifar10.json")       # doctest: +SKIP
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ Budgets: tss 12 and 200 epochs; sss 1, 12 and 90 epochs.  Columns are named as f
 ``train-accuracy@90``, ``x-valid-accuracy@200/seed777``, ``flops``, ...
 
 >>> from lissnas_bench.benchmarks.official import import_file                       # doctest: +SKIP
->>> bench = import_file("nats-sss", "NATS-sss-v1_0-50262-simple")                      # doctest: +SKIP
+>>> bench, log = import_file("nats-sss", "NATS-sss-v1_0-50262-simple")                 # doctest: +SKIP
 """
 
 from __future__ import annotations

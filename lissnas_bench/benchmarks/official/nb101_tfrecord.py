@@ -13,7 +13,7 @@ with a ``halfway-`` prefix (the evaluation at half the budget), each as the mean
 (``.../run0``..``run2``); plus ``params``.
 
 >>> from lissnas_bench.benchmarks.official import import_file              # doctest: +SKIP
->>> bench = import_file("nb101", "nasbench_only108.tfrecord")              # doctest: +SKIP
+>>> bench, log = import_file("nb101", "nasbench_only108.tfrecord")         # doctest: +SKIP
 """
 
 from __future__ import annotations

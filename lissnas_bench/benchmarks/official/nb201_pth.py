@@ -11,7 +11,7 @@ Columns per dataset (``cifar10-valid``, ``cifar10``, ``cifar100``, ``ImageNet16-
 ``ori-test``), each as the mean over seeds and per seed (``.../seed777``); plus ``flops``, ``params``, ``latency``.
 
 >>> from lissnas_bench.benchmarks.official import import_file   # doctest: +SKIP
->>> bench = import_file("nb201", "NAS-Bench-201-v1_1-096897.pth")  # doctest: +SKIP
+>>> bench, log = import_file("nb201", "NAS-Bench-201-v1_1-096897.pth")  # doctest: +SKIP
 >>> bench.query(bench.space.from_strings(["|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|"]),
 ...             "cifar10-valid", "x-valid-accuracy@200")  # doctest: +SKIP
 """

@@ -18,7 +18,7 @@ ensembles load; a GNN ensemble then fails with a message naming the package to i
 NumPy's and PyTorch's global generators while loading; their states are restored afterwards.
 
 >>> from lissnas_bench.benchmarks.official import import_file                               # doctest: +SKIP
->>> bench = import_file("nb301", "nb_models_1.0", sample=10000, seed=0)                     # doctest: +SKIP
+>>> bench, log = import_file("nb301", "nb_models_1.0", sample=10000, seed=0)              # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ from pathlib import Path
 
 import numpy as np
 
-from ..._imports import optional_import
 from ...errors import DataFileError, InvalidConfig, LissnasBenchError, MissingDependency
 from ...spaces import get_space
 from .._base import Benchmark
