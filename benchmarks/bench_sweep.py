@@ -58,6 +58,7 @@ def main() -> None:
     ap.add_argument("--shrink-budget", type=int, default=1000)
     ap.add_argument("--search-budget", type=int, default=2000)
     ap.add_argument("--no-dask", action="store_true", help="skip the Dask executor")
+    ap.add_argument("--batch", type=int, default=10, help="cells per task in the batched Dask run")
     args = ap.parse_args()
 
     from lissnas_bench.sweep import DaskExecutor, LocalExecutor, expand, load_config, run_cell
@@ -81,6 +82,8 @@ def main() -> None:
             import distributed  # noqa: F401
 
             executors.append(("dask LocalCluster", lambda: DaskExecutor(local_workers=w)))
+            executors.append((f"dask LocalCluster, --batch {args.batch}",
+                              lambda: DaskExecutor(local_workers=w, batch=args.batch)))
         except ImportError:
             print("distributed is not installed: skipping Dask (pip install 'lissnas-bench[dask]')")
     for name, make in executors:

@@ -24,6 +24,7 @@ _COMMAND_MODULES = [
     "lissnas_bench.commands.shrink",
     "lissnas_bench.commands.oneshot",
     "lissnas_bench.commands.data",
+    "lissnas_bench.commands.locality",
 ]
 
 for _mod in _COMMAND_MODULES:

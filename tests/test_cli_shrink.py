@@ -174,3 +174,20 @@ def test_demo_small(capsys, tmp_path):
     assert "| benchmark | dataset | method |" in md and "| nasbench-graph | pubmed | random | 1 |" in md
     report = (tmp_path / "demo" / "report.md").read_text()
     assert md.split("\n\n", 1)[1] in report  # the very table of the report
+
+
+def test_update_readme_between_markers(tmp_path):
+    from lissnas_bench.commands.shrink import README_END, README_START, update_readme
+
+    table = tmp_path / "summary.md"
+    table.write_text("| a | b |\n|---|---|\n| 1 | 2 |\n")
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# Title\n\nintro\n{README_START}\nold table\n{README_END}\n\nrest\n")
+    assert update_readme(readme, table) == readme
+    text = readme.read_text()
+    assert "old table" not in text and "| 1 | 2 |" in text and text.startswith("# Title\n\nintro\n")
+    assert text.endswith(f"{README_END}\n\nrest\n")
+    assert update_readme(readme, table) == readme and readme.read_text() == text  # idempotent
+    plain = tmp_path / "PLAIN.md"
+    plain.write_text("no markers\n")
+    assert update_readme(plain, table) is None and plain.read_text() == "no markers\n"

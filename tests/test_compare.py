@@ -157,6 +157,22 @@ def test_copy_to_docs(reference_run, tmp_path):
     assert (tmp_path / "docs" / "overview.png").read_bytes() == (out / "figures" / "overview.png").read_bytes()
 
 
+def test_notebook_reads_the_results(reference_run, monkeypatch):
+    """notebooks/01_compare_shrinkers.ipynb on the reference run (LISSNAS_RESULTS); without it the notebook makes
+    its own tiny run (what `pytest --nbmake notebooks/` exercises)."""
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    pytest.importorskip("ipykernel")
+    out, _ = reference_run
+    monkeypatch.setenv("LISSNAS_RESULTS", str(out))
+    nb = nbformat.read(ROOT / "notebooks" / "01_compare_shrinkers.ipynb", as_version=4)
+    client = nbclient.NotebookClient(nb, timeout=120, kernel_name="python3",
+                                     resources={"metadata": {"path": str(ROOT)}})
+    client.execute()
+    text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
+    assert f"results folder: {out}" in text and "five best" in text
+
+
 # ---------------------------------------------------------------------------------------------- resume
 _KILL_SCRIPT = textwrap.dedent("""
     import sys, time

@@ -180,7 +180,7 @@ def test_outputs(serial_run):
 
 
 def test_local_processes_give_identical_results(serial_run, tmp_path):
-    run_sweep(cfg(), tmp_path, executor=LocalExecutor(2))
+    run_sweep(cfg(), tmp_path, executor=LocalExecutor(2, batch=3))
     pd.testing.assert_frame_equal(numbers(tmp_path), numbers(serial_run))
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "curves.parquet"),
                                   pd.read_parquet(serial_run / "curves.parquet"))
@@ -188,7 +188,7 @@ def test_local_processes_give_identical_results(serial_run, tmp_path):
 
 def test_dask_gives_identical_results(serial_run, tmp_path):
     pytest.importorskip("distributed")
-    s = run_sweep(cfg(), tmp_path, executor=DaskExecutor(local_workers=2, processes=False))
+    s = run_sweep(cfg(), tmp_path, executor=DaskExecutor(local_workers=2, processes=False, batch=4))
     assert s.ran == 18 and s.failed == 0
     pd.testing.assert_frame_equal(numbers(tmp_path), numbers(serial_run))
 
@@ -196,7 +196,9 @@ def test_dask_gives_identical_results(serial_run, tmp_path):
 def test_executor_options():
     from lissnas_bench.sweep import make_executor
 
-    assert make_executor(workers=3).describe() == {"executor": "local", "workers": 3}
+    assert make_executor(workers=3).describe() == {"executor": "local", "workers": 3, "batch": 1}
+    with pytest.raises(InvalidConfig, match="--batch"):
+        make_executor(batch=0)
     with pytest.raises(InvalidConfig, match="--workers"):
         make_executor(workers=0)
     with pytest.raises(InvalidConfig, match="with Dask"):

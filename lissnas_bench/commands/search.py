@@ -152,6 +152,8 @@ def run(
     workers: Annotated[Optional[int], typer.Option(
         "--workers", "-j", help="Local processes (default: all cores; 1 = in this process).",
         show_default=False)] = None,
+    batch: Annotated[int, typer.Option(
+        "--batch", help="Cells per task: raise it on a large cluster when cells take only milliseconds.")] = 1,
     force: Annotated[bool, typer.Option("--force", help="Clear an out folder holding another configuration.")] = False,
     no_figures: Annotated[bool, typer.Option("--no-figures", help="Skip the regret figures.")] = False,
     json_out: JsonOpt = False,
@@ -165,7 +167,7 @@ def run(
     from ..sweep import load_config, make_executor, run_sweep
 
     cfg = load_config(config)  # validated before anything runs
-    executor = make_executor(workers=workers, scheduler=scheduler, dask_local=dask_local)
+    executor = make_executor(workers=workers, scheduler=scheduler, dask_local=dask_local, batch=batch)
     if out is None:
         out = Path("results") / cfg.name
     if json_out:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import shutil
 from pathlib import Path
 from typing import Annotated, Optional
@@ -244,13 +243,16 @@ def _run_with_progress(plan, out: Path, *, force: bool, workers: int, quiet: boo
                        figures: bool = True):
     from ..runner import run_comparison
 
-    if quiet:
-        return run_comparison(plan, out, force=force, workers=workers, figures=figures)
-    console = _stderr_console()
-    bar, callback = _progress_runner(console, label)
-    with bar:
-        df = run_comparison(plan, out, force=force, workers=workers, progress=callback, figures=figures)
-    return df
+    try:
+        if quiet:
+            return run_comparison(plan, out, force=force, workers=workers, figures=figures)
+        bar, callback = _progress_runner(_stderr_console(), label)
+        with bar:
+            return run_comparison(plan, out, force=force, workers=workers, progress=callback, figures=figures)
+    except KeyboardInterrupt:
+        typer.echo(f"interrupted: the finished cells are kept in {out}; run the same command again to resume",
+                   err=True)
+        raise typer.Exit(130) from None
 
 
 def _finish(out: Path) -> None:
@@ -272,8 +274,8 @@ def demo(
     out: Annotated[Path, typer.Option("--out", "-o", help="Results folder.")] = Path("results/demo"),
     seeds: Annotated[int, typer.Option("--seeds", help="Seeds per dataset.")] = 10,
     budget: BudgetOpt = 1000,
-    workers: Annotated[int, typer.Option("--workers", "-j", help="Processes (default: up to 2).",
-                                         show_default=False)] = 0,
+    workers: Annotated[int, typer.Option("--workers", "-j", help="Processes for cells and figures (results do not "
+                                                                "depend on it).")] = 1,
     docs: Annotated[Optional[Path], typer.Option(
         "--docs", help="Where to copy the summary table and the overview figure (default: the checkout's "
                        "docs/demo).", show_default=False)] = None,
@@ -292,19 +294,21 @@ def demo(
     cfg = ComparisonConfig(
         targets=tuple(Target(b, d, m, p) for b, d, m, p in DEMO_TARGETS), methods=None, seeds=seeds, budget=budget)
     plan = prepare(cfg)
-    if workers <= 0:
-        workers = max(1, min(2, os.cpu_count() or 1))
     df = _run_with_progress(plan, out, force=force, workers=workers, quiet=json_out, label="demo", figures=figures)
     dest = None if no_docs else (docs if docs is not None else _repo_docs())
+    readme = None
     if dest is not None:
         copy_to_docs(out, dest)
+        if docs is None:  # the checkout's own docs: also refresh the README's table between its markers
+            readme = update_readme(dest.parents[1] / "README.md", dest / "summary.md")
     if json_out:
         print_json({"records": _records(df), "out": str(out), "report": str(out / "report.md"),
                     "docs": None if dest is None else str(dest)})
         return
     _finish(out)
     if dest is not None:
-        typer.echo(f"copied the summary table and overview figure to {dest}")
+        typer.echo(f"copied the summary table and overview figure to {dest}"
+                   + (f"; updated the table in {readme}" if readme else ""))
 
 
 def copy_to_docs(out: Path, dest: Path) -> list[Path]:
@@ -328,3 +332,26 @@ def copy_to_docs(out: Path, dest: Path) -> list[Path]:
             shutil.copyfile(src, dest / f"overview.{ext}")
             written.append(dest / f"overview.{ext}")
     return written
+
+
+README_START = "<!-- demo-summary:start -->"
+README_END = "<!-- demo-summary:end -->"
+
+
+def update_readme(readme: Path, summary_md: Path) -> Path | None:
+    """Replace the text between ``README_START`` and ``README_END`` in ``readme`` with the demo's summary table.
+
+    Does nothing (returns None) when the README or either marker is missing; the README's other text is never
+    touched."""
+    from .._io import write_text_atomic
+
+    if not readme.exists():
+        return None
+    text = readme.read_text()
+    i, j = text.find(README_START), text.find(README_END)
+    if i < 0 or j < i:
+        return None
+    new = text[: i + len(README_START)] + "\n" + summary_md.read_text().rstrip("\n") + "\n" + text[j:]
+    if new != text:
+        write_text_atomic(readme, new)
+    return readme

@@ -892,10 +892,15 @@ def _sampled(
     lap("distance_curves")
 
     # ---- RWA from the walks
-    rwa_w, rwa_ci = M.rwa_from_walks(f[pos], K, r_walks, st.bootstrap, st.confidence)
+    # walkers that started on an architecture without tabulated neighbours never move: leave them out
+    moving = deg0 > 0
+    if moving.sum() >= 2:
+        rwa_w, rwa_ci = M.rwa_from_walks(f[pos[moving]], K, r_walks, st.bootstrap, st.confidence)
+    else:
+        rwa_w, rwa_ci = np.full(K, np.nan), np.full((K, 2), np.nan)
     out.update(
         rwa_by_lag=rwa_w.tolist(),
-        rwa_method=f"walks ({N} walks of {length} steps from uniform starts, pooled estimator)",
+        rwa_method=f"walks ({int(moving.sum())} walks of {length} steps from uniform starts, pooled estimator)",
         rwa_by_lag_walks=rwa_w.tolist(),
         rwa_walks_ci=rwa_ci.tolist(),
         correlation_length=M.correlation_length(rwa_w[0]),

@@ -243,6 +243,7 @@ def curve_from_sums(ps: PairSums, weights: np.ndarray | None = None) -> Distance
         var = s2_src / C - mu**2
         mean_sq = 2.0 * (s2_src / C - cross / C)
         corr = (cross / C - mu**2) / var
+        corr = np.where(C >= 6, corr, np.nan)  # fewer than 3 unordered pairs: no meaningful correlation
         Ca = ps.cnt_all @ w
         rnd_abs = (ps.sabs_all @ w) / Ca
         rnd_sq = 2.0 * (((ps.cnt_all * f2) @ w) - (ps.s1_all * fc) @ w) / Ca
@@ -262,8 +263,11 @@ def bootstrap_weights(n: int, size: int, rng: np.random.Generator, chunk: int = 
 
 def percentile_ci(samples: np.ndarray, level: float) -> np.ndarray:
     """Percentile interval of bootstrap replicates along axis 0 (NaN-aware), shape (..., 2)."""
+    import warnings
+
     a = (1.0 - level) / 2.0
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns (no pairs at a distance) give NaN
         lo = np.nanquantile(samples, a, axis=0)
         hi = np.nanquantile(samples, 1 - a, axis=0)
     return np.stack([lo, hi], axis=-1)
@@ -405,7 +409,7 @@ def correlation_length(rho1: float) -> float:
     if rho1 is None or not np.isfinite(rho1):
         return float("nan")
     r = abs(float(rho1))
-    if r >= 1.0:
+    if r >= 1.0 - 1e-12:  # rounding can leave a perfect correlation a hair below 1
         return float("inf")
     if r == 0.0:
         return 0.0
