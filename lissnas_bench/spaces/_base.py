@@ -70,6 +70,8 @@ class Space(ABC):
     # ---------------------------------------------------------------- validity
     def as_archs(self, archs) -> np.ndarray:
         """Return ``archs`` as a 2-D array of the space's dtype, or raise ``InvalidArchitecture``."""
+        if type(archs) is np.ndarray and archs.dtype == ARCH_DTYPE and archs.ndim == 2 and archs.shape[1] == self.positions:
+            return archs  # the common case on hot paths: nothing to convert or check here
         a = np.asarray(archs)
         if a.ndim == 1 and a.shape[0] == self.positions:
             a = a[None, :]
@@ -90,11 +92,15 @@ class Space(ABC):
                 )
         return a.astype(ARCH_DTYPE, copy=False)
 
+    @cached_property
+    def _n_choices_u8(self) -> np.ndarray:
+        return self.n_choices.astype(np.uint8)
+
     def in_range(self, archs: np.ndarray) -> np.ndarray:
         a = np.asarray(archs)
         if a.dtype == ARCH_DTYPE and a.ndim == 2:
             # one unsigned compare covers both bounds: negative int8 values become >= 128 as uint8
-            return (a.view(np.uint8) < self.n_choices.astype(np.uint8)).all(axis=1)
+            return (a.view(np.uint8) < self._n_choices_u8).all(axis=1)
         return np.all((a >= 0) & (a < self.n_choices), axis=1)
 
     def is_valid(self, archs) -> np.ndarray:
@@ -111,10 +117,22 @@ class Space(ABC):
             self.validate(a)  # raises, naming the first bad row
         return a.copy()
 
+    @cached_property
+    def _identity_canonical(self) -> bool:
+        # plain product spaces: every valid encoding is already canonical
+        return type(self).canonicalize is Space.canonicalize and type(self).is_valid is Space.is_valid
+
     def validate(self, archs) -> np.ndarray:
         """Canonical array of ``archs``; one ``InvalidArchitecture`` naming the first bad row otherwise."""
+        a = self._validated(archs)
+        return a.copy() if a is archs else a  # never hand the caller's own array back
+
+    def _validated(self, archs) -> np.ndarray:
+        # validate() without the defensive copy, for internal read-only use on hot paths
         a = self.as_archs(archs)
         ok = self.is_valid(a)
+        if self._identity_canonical and ok.all():
+            return a
         if not ok.all():
             bad = int(np.flatnonzero(~ok)[0])
             raise InvalidArchitecture(
@@ -158,7 +176,7 @@ class Space(ABC):
 
     def index(self, archs) -> np.ndarray:
         """Bijective int64 index in ``[0, size)`` of canonical architectures (mixed radix here)."""
-        a = self.validate(archs)
+        a = self._validated(archs)
         k = np.zeros(len(a), dtype=np.int64)
         for p, r in enumerate(self._radix.tolist()):  # per column: faster than an integer matmul
             k += a[:, p].astype(np.int64) * r
