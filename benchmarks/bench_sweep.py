@@ -113,7 +113,8 @@ def main() -> None:
           f"{platform.processor() or platform.machine()}, Python {platform.python_version()}"
           + (f"; load average before the run {load[0]:.1f}" if load else "") + ".")
     print()
-    print("| executor | workers | start-up (s) | wall (s) | cells/s | parallel efficiency | scheduling overhead / cell (µs) |")
+    print("| executor | workers | start-up (s) | wall (s) | cells/s | parallel efficiency "
+          "| scheduling overhead / cell (µs) |")
     print("|---|---:|---:|---:|---:|---:|---:|")
     for name, wk, st, wl, cps, eff, ov in rows:
         st_s = "–" if math.isnan(st) else f"{st:.2f}"

@@ -15,6 +15,7 @@ from .errors import (
 )
 from .benchmarks import Benchmark, Oracle, available_benchmarks, load_benchmark
 from .evaluation import evaluate
+from .search import get_optimizer
 from .shrinkers import available_shrinkers, get_shrinker, load_shrunk
 from .spaces import available_spaces, get_space
 
@@ -27,6 +28,7 @@ __all__ = [
     "available_shrinkers",
     "available_spaces",
     "evaluate",
+    "get_optimizer",
     "get_shrinker",
     "load_shrunk",
     "load_benchmark",

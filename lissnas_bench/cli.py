@@ -25,6 +25,7 @@ _COMMAND_MODULES = [
     "lissnas_bench.commands.oneshot",
     "lissnas_bench.commands.data",
     "lissnas_bench.commands.locality",
+    "lissnas_bench.commands.search",
 ]
 
 for _mod in _COMMAND_MODULES:

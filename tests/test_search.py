@@ -133,6 +133,14 @@ def test_search_after_shrink_reuses_known_architectures_for_free(analognas):
     assert cols["search_regret@400"] == pytest.approx(cols["search_domain_regret"])
 
 
+def test_full_space_baseline_and_suffix(analognas):
+    cols = search_after_shrink(None, Oracle(analognas, budget=0), "re", np.random.default_rng(0), budget=90,
+                               regret_at=[90, 45], suffix="[re]")
+    assert cols["search_total_queries[re]"] == cols["search_queries[re]"] == 90
+    assert cols["search_domain_size[re]"] == 15625 and cols["search_domain_regret[re]"] == 0
+    assert set(cols) >= {"search_regret@90[re]", "search_regret@45[re]"}
+
+
 def test_fresh_oracle_with_query_offset(analognas):
     o = Oracle(analognas, budget=70)
     res = get_optimizer("rs").search(o, np.random.default_rng(0), query_offset=30)

@@ -22,7 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .style import COLUMN_WIDTH, FULL_SPACE, FULL_WIDTH, figure_style, method_color, new_figure, order_methods, save_figure
+from .style import (COLUMN_WIDTH, FULL_SPACE, FULL_WIDTH, figure_style, method_color, new_figure, order_methods,
+                    save_figure)
 
 #: the sweep's "search the full space" pseudo-shrinker
 FULL = "full"
@@ -80,7 +81,7 @@ def plot_search_regret(curves, *, title: str | None = None, x: str = "queries", 
                 ax.plot(b["queries"], b["mean"], color=colour, ls=ls, label=s)
                 if b["count"].max() > 1:
                     ax.fill_between(b["queries"], b["lo"].clip(lower=0), b["hi"], color=colour, alpha=0.15, lw=0)
-            if shrink_budget:
+            if shrink_budget:  # the shrinkers' budget: shrink phases end at or before this line
                 ax.axvline(shrink_budget, color="black", lw=0.5, ls=":")
             ax.set_title(f"{opt}")
             ax.set_xlabel("total queries (shrink + search)")

@@ -91,23 +91,24 @@ class SearchResult:
     def regret_at(self, q: int) -> float:
         return float(self.global_max - self.best_at(q))
 
-    def columns(self, at: Iterable[int] | None = None, prefix: str = COLUMN_PREFIX) -> dict[str, Any]:
-        """Flat scalar columns: ``{prefix}regret@q`` and ``{prefix}best@q`` for each ``q`` in ``at`` (default:
-        the budget, its half and its quarter), plus queries, simulated seconds and the domain's size and regret."""
+    def columns(self, at: Iterable[int] | None = None, prefix: str = COLUMN_PREFIX, suffix: str = "") -> dict[str, Any]:
+        """Flat scalar columns: ``{prefix}regret@q{suffix}`` and ``{prefix}best@q{suffix}`` for each ``q`` in ``at``
+        (default: the budget, its half and its quarter), plus queries, simulated seconds and the domain's size and
+        regret (``suffix`` tells optimizers apart when one row holds several, e.g. ``"[re]"``)."""
         at = default_checkpoints(self.budget) if at is None else sorted({int(q) for q in at}, reverse=True)
-        out: dict[str, Any] = {}
+        vals: dict[str, Any] = {}
         for q in at:
-            out[f"{prefix}regret@{q}"] = self.regret_at(q)
+            vals[f"regret@{q}"] = self.regret_at(q)
         for q in at:
-            out[f"{prefix}best@{q}"] = self.best_at(q)
-        out[f"{prefix}queries"] = self.search_queries
-        out[f"{prefix}total_queries"] = int(self.queries[-1]) if len(self.queries) else int(self.search_start)
-        out[f"{prefix}sim_seconds"] = float(self.sim_seconds[-1]) if self.sim_seconds is not None and len(
+            vals[f"best@{q}"] = self.best_at(q)
+        vals["queries"] = self.search_queries
+        vals["total_queries"] = int(self.queries[-1]) if len(self.queries) else int(self.search_start)
+        vals["sim_seconds"] = float(self.sim_seconds[-1]) if self.sim_seconds is not None and len(
             self.sim_seconds) else math.nan
-        out[f"{prefix}domain_size"] = int(self.domain_size)
-        out[f"{prefix}domain_regret"] = float(self.global_max - self.domain_max)
-        out[f"{prefix}exhausted"] = bool(self.exhausted)
-        return out
+        vals["domain_size"] = int(self.domain_size)
+        vals["domain_regret"] = float(self.global_max - self.domain_max)
+        vals["exhausted"] = bool(self.exhausted)
+        return {f"{prefix}{k}{suffix}": v for k, v in vals.items()}
 
     def to_frame(self):
         """The curve as a DataFrame: ``queries, best_so_far, regret, sim_seconds, phase``."""
@@ -354,17 +355,18 @@ def fork_oracle(oracle, budget: int | None = None):
 
 
 def search_after_shrink(shrink_result, oracle, optimizer, rng, *, budget: int,
-                        regret_at: Sequence[int] | None = None, prefix: str = COLUMN_PREFIX,
+                        regret_at: Sequence[int] | None = None, prefix: str = COLUMN_PREFIX, suffix: str = "",
                         return_result: bool = False):
     """Search inside a shrinker's result, continuing its oracle; returns ``{"search_regret@B": ...}`` columns.
 
     ``oracle`` is the oracle the shrinker spent (it is not modified: the search runs on ``fork_oracle``), so its
     queries count against ``budget`` (the *total* per cell) and every architecture it queried is free for the
     search.  ``shrink_result`` is a ``ShrinkResult`` or a shrunk space; ``None`` / ``"full"`` searches the whole
-    domain.  ``optimizer`` is a name (``rs``, ``re``, ``ls``) or an ``Optimizer``.  Columns: ``search_regret@q``
+    domain (pass a fresh ``Oracle`` then: the full-space baseline).  ``optimizer`` is a name (``rs``, ``re``,
+    ``ls``) or an ``Optimizer``.  Columns: ``search_regret@q``
     and ``search_best@q`` for ``q`` in ``regret_at`` (default ``B, B/2, B/4``), ``search_queries``,
     ``search_total_queries``, ``search_sim_seconds``, ``search_domain_size``, ``search_domain_regret``,
-    ``search_exhausted``.
+    ``search_exhausted``; ``suffix`` is appended to every name (``"[re]"`` -> ``search_regret@1000[re]``).
 
     >>> import numpy as np, lissnas_bench as lb
     >>> from lissnas_bench.shrinkers import get_shrinker
@@ -382,7 +384,7 @@ def search_after_shrink(shrink_result, oracle, optimizer, rng, *, budget: int,
     shrunk = getattr(shrink_result, "shrunk", shrink_result)
     forked = fork_oracle(oracle, budget)
     result = optimizer.search(forked, rng, shrunk, budget=budget)
-    cols = result.columns(regret_at, prefix=prefix)
+    cols = result.columns(regret_at, prefix=prefix, suffix=suffix)
     return (cols, result) if return_result else cols
 
 

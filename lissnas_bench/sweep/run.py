@@ -245,6 +245,7 @@ def rebuild(out, *, cfg: SweepConfig | None = None, cells: list[dict] | None = N
     folder = SweepFolder(out)
     if cells is not None:
         keys = [c["key"] for c in cells]
+        shrink_budget = cfg.shrink_budget if cfg is not None else None
     else:
         man = folder.read_manifest()
         if man is None:
@@ -252,6 +253,7 @@ def rebuild(out, *, cfg: SweepConfig | None = None, cells: list[dict] | None = N
 
             raise DataFileError(f"{folder.root} is not a sweep results folder (no manifest.json)")
         keys = man["keys"]
+        shrink_budget = man["config"].get("shrink_budget")
     records = _records(folder, keys)
     results = results_frame(records)
     _write_df(results, folder.results, "parquet")
@@ -261,7 +263,7 @@ def rebuild(out, *, cfg: SweepConfig | None = None, cells: list[dict] | None = N
     if figures and len(curves):
         from ..plots.search import save_search_figures
 
-        save_search_figures(curves, folder.figures)
+        save_search_figures(curves, folder.figures, shrink_budget=shrink_budget)
     return results
 
 
