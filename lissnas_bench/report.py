@@ -11,6 +11,7 @@ Everything in it is computed from the results folder's own tables, so ``rebuild`
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 from ._io import write_text_atomic
@@ -47,8 +48,13 @@ _FIGURE_TEXT = {
     "trace": "LISSNAS iterations, a line per seed: the mean of f over the iteration's sample (left) and |S_t| "
              "(right). Hollow markers are iterations that did not improve and were rejected.",
     "kendall": "Kendall τ-b between the proxy and f over each S′ (bars, mean ± std) and over S (dashed).",
+    "search_regret": "Search after shrinking: regret (max f over S − best f found) against total queries, the "
+                     "shrinker's included (mean and 95 % t-interval over seeds), a panel per optimizer, a line per "
+                     "shrinker; `full` (dashed) searches the whole space with the same total budget. Left of the "
+                     "dotted line (the shrink budget) the curves show the shrinker's own incumbent.",
 }
-_FIGURE_ORDER = ("size_tradeoff", "distribution", "diversity", "retention", "trace", "kendall")
+_FIGURE_ORDER = ("size_tradeoff", "distribution", "diversity", "retention", "trace", "kendall", "search_regret")
+_SEARCH_COL = re.compile(r"^search_regret@(\d+)\[(.+)\]_mean$")
 
 
 def fmt(v, sig: int = 4) -> str:
@@ -84,8 +90,26 @@ def parse_fmt(s: str) -> float:
 
 
 def table_columns(summary) -> list[tuple[str, str]]:
-    return [(c, h) for c, h in TABLE_COLUMNS if f"{c}_mean" in summary.columns
+    """``(column, header)`` of the summary table: ``TABLE_COLUMNS`` the run has, then (a comparison with search)
+    ``search_regret@B[opt]`` per optimizer, B the total search budget."""
+    cols = [(c, h) for c, h in TABLE_COLUMNS if f"{c}_mean" in summary.columns
             and summary[f"{c}_mean"].notna().any()]
+    return cols + search_columns(summary)
+
+
+def search_columns(summary) -> list[tuple[str, str]]:
+    """``(search_regret@B[opt], header)`` per optimizer in the summary (B = its largest checkpoint)."""
+    found: dict[str, int] = {}
+    for c in summary.columns:
+        m = _SEARCH_COL.match(str(c))
+        if m:
+            found[m.group(2)] = max(found.get(m.group(2), 0), int(m.group(1)))
+    out = []
+    for opt, q in found.items():
+        c = f"search_regret@{q}[{opt}]"
+        if summary[f"{c}_mean"].notna().any():
+            out.append((c, f"search regret@{q} [{opt}]"))
+    return out
 
 
 def summary_markdown(summary) -> str:
@@ -128,9 +152,14 @@ def _config_lines(manifest: dict) -> list[str]:
         f"with `numpy.random.SeedSequence`",
         f"- **budget**: {cfg['budget']:,} distinct queries per method and seed; **q** = {cfg['q']:g} "
         f"(top-q fraction T_q for recall/precision/enrichment)",
-        f"- **configuration hash**: `{manifest['config_hash']}`",
     ]
-    params = manifest.get("methods") or {}
+    if cfg.get("search"):
+        lines.append(
+            f"- **search**: {', '.join(f'`{o}`' for o in cfg['search'])} after every shrink, inside S′, continuing "
+            f"the shrinker's oracle up to {cfg['search_budget']:,} distinct queries per cell in total (the "
+            f"shrinker's included); `full` = the same optimizers on the whole space with the same total budget")
+    lines.append(f"- **configuration hash**: `{manifest['config_hash']}`")
+    params = {**(manifest.get("methods") or {}), **(manifest.get("optimizers") or {})}
     if params:
         lines.append("- **parameters**:")
         for m, p in params.items():
@@ -163,6 +192,15 @@ def render_report(manifest: dict, results, summary, figures: dict[str, dict[str,
                "(exact when S′ can be enumerated); regret = max_S f − max_S′ f; recall@q = share of the true "
                "top-q architectures kept; enrichment = precision / q; shrink index and diversity as defined "
                "in `docs/metrics.md`; queries = distinct architectures queried.")
+    search = manifest["config"].get("search")
+    if search:
+        B = manifest["config"]["search_budget"]
+        out.append("")
+        out.append(f"Search columns: search regret@{B} [opt] = max_S f − the best f found after {B:,} queries in "
+                   f"total (shrink + search) by optimizer opt searching S′ (`results.parquet` also has the "
+                   f"regret at {B // 2:,} and {B // 4:,} queries, the best f, and the queries per phase). The "
+                   "`full` row is no shrinker: the same optimizers on the whole space with the same total budget; "
+                   "a shrinker helps the search when its search regret is below `full`'s.")
     out.append("")
     for t in manifest["targets"]:
         figs = figures.get(t["key"], {})
@@ -174,7 +212,8 @@ def render_report(manifest: dict, results, summary, figures: dict[str, dict[str,
                 out += [f"![{name}]({figs[name]})", "", _FIGURE_TEXT[name], ""]
     out += ["## Files", "",
             "`results.parquet` (a row per method × seed), `summary.csv`, `traces.parquet`, "
-            "`distributions.parquet`, `manifest.json`, `spaces/*.json` (each shrunk space, loadable with "
+            "`distributions.parquet`, " + ("`curves.parquet` (the searches' anytime curves), " if search else "")
+            + "`manifest.json`, `spaces/*.json` (each shrunk space, loadable with "
             "`lissnas_bench.shrinkers.load_shrunk`), `figures/*.png|svg`.", ""]
     return "\n".join(out)
 

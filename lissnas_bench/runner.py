@@ -14,6 +14,7 @@ Layout of a results folder (``out``)::
     summary.csv          mean and std over seeds per (benchmark, dataset, metric, method)
     traces.parquet       the iteration traces (LISSNAS, and any shrinker that keeps one)
     distributions.parquet  f over S and a sample of f over each S'
+    curves.parquet       (only with ``search``) anytime curves: regret against total queries per cell × optimizer
     figures/             PNG + SVG
     report.md            the report, embedding the figures and the summary
 
@@ -24,6 +25,14 @@ aggregate file is a pure function of ``cells/`` and the manifest.
 Seeds: one root seed; each cell (benchmark, dataset, seed index) gets
 ``SeedSequence(root_seed, spawn_key=(target_key, seed_index))``, and every method of that cell starts from the same
 stream, so the size-matched baselines (``random``, ``single-region``) see the LISSNAS result of *their* cell.
+
+Search (``ComparisonConfig.search``, ``compare --search rs,re,ls``).  After each shrink, every optimizer searches
+S' continuing the shrinker's oracle (a copy: ``search_after_shrink``) up to ``search_budget`` distinct queries in
+total, the shrinker's included; its columns carry the optimizer as a suffix (``search_regret@2000[re]``).  Per
+(benchmark, dataset, seed) one more cell, the pseudo-method ``full`` (``SEARCH_FULL``), runs the same optimizers
+on the whole space from a fresh oracle with the same total budget: its row holds only the search columns.  Every
+search of a cell uses ``search_seed_sequence(cell stream, optimizer)``: the same stream for every shrinker and
+for ``full`` (common random numbers), and the sweep's, so ``compare --search`` and ``lissnas-bench run`` agree.
 """
 
 from __future__ import annotations
@@ -63,9 +72,13 @@ REFERENCE_METHOD = "lissnas"
 F_SAMPLE = 400
 #: bump when the layout of a results folder changes
 FORMAT_VERSION = 1
+#: the pseudo-method of a comparison with ``search``: the optimizers on the full space, same total budget
+SEARCH_FULL = "full"
+#: anytime-curve points per curve in curves.parquet (evenly spaced in 1..search_budget, plus the checkpoints)
+CURVE_POINTS = 200
 
-_OWN_FILES = ("results.parquet", "summary.csv", "traces.parquet", "distributions.parquet", "report.md",
-              "manifest.json")
+_OWN_FILES = ("results.parquet", "summary.csv", "traces.parquet", "distributions.parquet", "curves.parquet",
+              "report.md", "manifest.json")
 _OWN_DIRS = ("cells", "spaces", "figures")
 _VERSION_PACKAGES = ("lissnas-bench", "numpy", "scipy", "pandas", "pyarrow", "matplotlib", "seaborn",
                      "analog-nasbench", "nas-bench-graph")
@@ -118,6 +131,11 @@ class ComparisonConfig:
 
     ``methods`` defaults to every registered shrinker; ``params`` maps a method to its parameters, e.g.
     ``{"lissnas": {"k": 5, "radius": 2}}`` (strings such as ``"5"`` are accepted, as from the CLI).
+
+    ``search`` names optimizers (``rs``, ``re``, ``ls``, or ``"rs,re,ls"``) that search each shrunk space after
+    the shrink, up to ``search_budget`` distinct queries per cell in total, the shrinker's included (default
+    ``2 × budget``; it must be ``>= budget``); a ``full`` pseudo-method searches the whole space with the same
+    total.  Empty (the default): no search, and the configuration (and its hash) is exactly as before.
     """
 
     targets: tuple[Target, ...]
@@ -127,6 +145,8 @@ class ComparisonConfig:
     budget: int = DEFAULT_BUDGET
     q: float = DEFAULT_Q
     params: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    search: tuple[str, ...] = ()
+    search_budget: int | None = None
 
     def __post_init__(self):
         targets = self.targets
@@ -180,11 +200,49 @@ class ComparisonConfig:
                 raise InvalidConfig(f"parameters given for method {m!r}, which is not compared ({', '.join(methods)})")
             params[str(m)] = dict(p)
         object.__setattr__(self, "params", params)
+        self._check_search()
+
+    def _check_search(self) -> None:
+        from .search import available_optimizers
+
+        search = self.search
+        if search is None:
+            search = ()
+        if isinstance(search, str):
+            search = tuple(o.strip() for o in search.split(",") if o.strip())
+        if not isinstance(search, (tuple, list)):
+            raise InvalidConfig(f"search must name optimizers (e.g. ('rs', 're', 'ls')), got {self.search!r}")
+        search = tuple(str(o).strip() for o in search)
+        known = available_optimizers()
+        for o in search:
+            if o not in known:
+                raise UnknownName("optimizer", o, known)
+        dup = [o for o in search if search.count(o) > 1]
+        if dup:
+            raise InvalidConfig(f"optimizer {dup[0]!r} is listed twice in search")
+        object.__setattr__(self, "search", search)
+        sb = self.search_budget
+        if not search:
+            if sb is not None:
+                raise InvalidConfig(f"a search budget ({sb}) is given but no search optimizer: add --search rs,re,ls "
+                                    "(search=...), or drop the search budget")
+            return
+        sb = 2 * self.budget if sb is None else _as_int("search_budget", sb, 1)
+        if sb < self.budget:
+            raise InvalidConfig(
+                f"search budget {sb} < budget {self.budget}: the search budget is the total per cell, the "
+                f"shrinker's queries included (--search-budget, default 2 × --budget)")
+        object.__setattr__(self, "search_budget", sb)
 
     def to_dict(self) -> dict:
         d = asdict(self)
         d["targets"] = [asdict(t) for t in self.targets]
         d["methods"] = list(self.methods) if self.methods is not None else None
+        if self.search:
+            d["search"] = list(self.search)
+        else:  # a comparison without search keeps its pre-search configuration (and hash)
+            d.pop("search")
+            d.pop("search_budget")
         return d
 
     @classmethod
@@ -193,6 +251,8 @@ class ComparisonConfig:
         d["targets"] = tuple(Target(**t) for t in d.get("targets", ()))
         if d.get("methods") is not None:
             d["methods"] = tuple(d["methods"])
+        if d.get("search") is not None:
+            d["search"] = tuple(d["search"])
         return cls(**d)
 
 
@@ -217,16 +277,23 @@ class Plan:
     method_params: dict[str, dict]
     targets: list[_Prepared]
     config_hash: str
+    #: the search optimizers' parameters (defaults filled in); empty without search
+    optimizer_params: dict[str, dict] = field(default_factory=dict)
+
+    @property
+    def cell_methods(self) -> tuple[str, ...]:
+        """What runs per (target, seed), in order: the shrinkers (reference first), then ``full`` with search."""
+        return self.run_order + ((SEARCH_FULL,) if self.config.search else ())
 
     @property
     def n_cells(self) -> int:
-        return len(self.targets) * len(self.methods) * self.config.seeds
+        return len(self.targets) * len(self.cell_methods) * self.config.seeds
 
     def cells(self):
-        """(target, seed index, method) in run order: per cell, the reference method first."""
+        """(target, seed index, method) in run order: per cell, the reference method first (``full`` last)."""
         for t in self.targets:
             for s in range(self.config.seeds):
-                for m in self.run_order:
+                for m in self.cell_methods:
                     yield t, s, m
 
 
@@ -328,9 +395,17 @@ def prepare(config: ComparisonConfig) -> Plan:
             proxy = load_proxy(t.proxy, bench, dataset)  # raises when the proxy misses architectures
         targets.append(_Prepared(resolved, key, bench, proxy, _stable_int(bench.id, dataset, metric)))
 
+    optimizer_params: dict[str, dict] = {}
+    if config.search:
+        from .search import get_optimizer
+
+        optimizer_params = {o: {str(k): _jsonable(v) for k, v in get_optimizer(o).param_dict().items()}
+                            for o in config.search}
+
     resolved_cfg = ComparisonConfig(
         targets=tuple(p.target for p in targets), methods=tuple(methods), seeds=config.seeds,
-        root_seed=config.root_seed, budget=config.budget, q=config.q, params=config.params)
+        root_seed=config.root_seed, budget=config.budget, q=config.q, params=config.params,
+        search=config.search, search_budget=config.search_budget)
     ident = {
         "format": FORMAT_VERSION,
         "config": {**resolved_cfg.to_dict(), "params": method_params},
@@ -340,8 +415,11 @@ def prepare(config: ComparisonConfig) -> Plan:
             np.ascontiguousarray(getattr(p.proxy, "values", np.zeros(0)), dtype=np.float64).tobytes()).hexdigest()
             for p in targets],
     }
+    if optimizer_params:
+        ident["optimizers"] = optimizer_params
     digest = hashlib.sha256(json.dumps(ident, sort_keys=True, default=str).encode()).hexdigest()[:16]
-    return Plan(resolved_cfg, tuple(methods), run_order, shrinkers, method_params, targets, digest)
+    return Plan(resolved_cfg, tuple(methods), run_order, shrinkers, method_params, targets, digest,
+                optimizer_params)
 
 
 # ============================================================================ one cell
@@ -388,9 +466,12 @@ def _shrunk_values(shrunk, bench, dataset, metric, rng, n=F_SAMPLE) -> np.ndarra
 
 
 def run_cell(bench, dataset: str, metric: str, method: str, shrinker, *, budget: int,
-             ss: np.random.SeedSequence, q: float = DEFAULT_Q, proxy=None, reference_size: int | None = None) -> dict:
+             ss: np.random.SeedSequence, q: float = DEFAULT_Q, proxy=None, reference_size: int | None = None,
+             search: tuple[str, ...] = (), search_budget: int | None = None) -> dict:
     """Run one shrinker on one cell and evaluate it.  Returns a dict with ``row`` (flat metrics), ``trace``
-    (records), ``shrunk`` (the space), ``choice_mask`` and ``f_sample``."""
+    (records), ``shrunk`` (the space), ``choice_mask`` and ``f_sample``; with ``search`` (optimizer names) each
+    optimizer then searches S' continuing the shrinker's oracle up to ``search_budget`` queries in total
+    (``search_*[opt]`` columns in ``row``, compact anytime curves in ``search_curves``)."""
     from .benchmarks import Oracle
     from .evaluation import evaluate
 
@@ -431,8 +512,61 @@ def run_cell(bench, dataset: str, metric: str, method: str, shrinker, *, budget:
         log.debug("no choice mask for %s: %s", method, exc)
         mask = None
     f_sample = _shrunk_values(res.shrunk, bench, dataset, metric, np.random.default_rng(sample_ss))
-    return {"row": row, "trace": trace_records, "shrunk": res.shrunk, "shrunk_size": int(res.shrunk.size),
-            "choice_mask": mask, "f_sample": f_sample.tolist()}
+    out = {"row": row, "trace": trace_records, "shrunk": res.shrunk, "shrunk_size": int(res.shrunk.size),
+           "choice_mask": mask, "f_sample": f_sample.tolist()}
+    if search:
+        cols, curves = _searches(res, oracle, ss, search, _search_budget(search_budget, budget))
+        row.update(cols)
+        out["search_curves"] = curves
+    return out
+
+
+def _search_budget(search_budget: int | None, budget: int) -> int:
+    return 2 * int(budget) if search_budget is None else int(search_budget)
+
+
+def compact_curve(result) -> dict:
+    """A ``SearchResult``'s best-so-far step function, losslessly: the query counts where it changes (and the
+    last one), the best value from there on, and the global maximum (regret = ``global_max - best``)."""
+    q = np.asarray(result.queries, dtype=np.int64)
+    b = np.asarray(result.best_so_far, dtype=np.float64)
+    keep = np.ones(len(b), dtype=bool)
+    if len(b) > 1:
+        keep[1:-1] = b[1:-1] != b[:-2]  # NaN != NaN: kept, harmless
+    return {"queries": q[keep].tolist(), "best": b[keep].tolist(), "global_max": float(result.global_max),
+            "search_start": int(result.search_start)}
+
+
+def _searches(shrink_result, oracle, ss: np.random.SeedSequence, search, search_budget: int) -> tuple[dict, dict]:
+    """Every optimizer of ``search`` inside ``shrink_result`` (``None``: the full space), each continuing a copy
+    of ``oracle`` up to ``search_budget`` queries in total with its own stream; ``(columns, curves)``."""
+    from .search import search_after_shrink, search_seed_sequence
+
+    cols: dict[str, Any] = {}
+    curves: dict[str, dict] = {}
+    domain: dict[str, Any] = {}
+    t0 = time.perf_counter()
+    for opt in search:
+        c, res = search_after_shrink(shrink_result, oracle, opt,
+                                     np.random.default_rng(search_seed_sequence(ss, opt)),
+                                     budget=search_budget, suffix=f"[{opt}]", return_result=True)
+        for name in ("search_domain_size", "search_domain_regret"):  # a property of S', not of the optimizer
+            domain[name] = c.pop(f"{name}[{opt}]")
+        cols.update({k: _scalar(v) for k, v in c.items()})
+        curves[opt] = compact_curve(res)
+    cols.update({k: _scalar(v) for k, v in domain.items()})
+    cols["search_seconds"] = time.perf_counter() - t0
+    return cols, curves
+
+
+def run_full_cell(bench, dataset: str, metric: str, *, ss: np.random.SeedSequence, search,
+                  search_budget: int) -> dict:
+    """The ``full`` pseudo-method of a comparison with search: the optimizers on the whole space from a fresh
+    oracle with the same total budget as shrink-then-search.  Its row holds the search columns only."""
+    from .benchmarks import Oracle
+
+    cols, curves = _searches(None, Oracle(bench, dataset, metric, 0), ss, search, int(search_budget))
+    return {"row": cols, "search_curves": curves}
 
 
 # ============================================================================ results folder
@@ -449,6 +583,7 @@ class ResultsFolder:
         self.summary = self.root / "summary.csv"
         self.traces = self.root / "traces.parquet"
         self.distributions = self.root / "distributions.parquet"
+        self.curves = self.root / "curves.parquet"
         self.report = self.root / "report.md"
 
     def read_manifest(self) -> dict | None:
@@ -531,6 +666,7 @@ def _manifest(plan: Plan, status: str, started: str, elapsed: float | None = Non
         "config_hash": plan.config_hash,
         "config": cfg.to_dict(),
         "methods": plan.method_params,
+        **({"optimizers": plan.optimizer_params} if plan.config.search else {}),
         "targets": targets,
         "seeds": seeds,
         "cells": {"total": plan.n_cells, "done": n_done},
@@ -559,7 +695,19 @@ def _write_cell(folder: ResultsFolder, key: str, plan: Plan, target: _Prepared, 
         "row": {**ids, **out["row"]}, "shrunk_size": out["shrunk_size"], "space_file": space_rel,
         "trace": out["trace"], "choice_mask": out["choice_mask"], "f_sample": out["f_sample"],
     }
+    if "search_curves" in out:
+        record["search_curves"] = out["search_curves"]
     # written last: its presence means the cell (and its space file) is complete
+    write_json_atomic(folder.cell_path(key), record)
+    return record
+
+
+def _write_full_cell(folder: ResultsFolder, key: str, plan: Plan, target: _Prepared, seed: int, out: dict) -> dict:
+    ss = seed_sequence(plan.config.root_seed, target.seed_key, seed)
+    ids = {"benchmark": target.bench.id, "dataset": target.target.dataset, "metric": target.target.metric,
+           "method": SEARCH_FULL, "seed": seed, "cell_seed": cell_seed(ss)}
+    record = {"key": key, "config_hash": plan.config_hash, "target": target.key, "row": {**ids, **out["row"]},
+              "search_curves": out["search_curves"]}
     write_json_atomic(folder.cell_path(key), record)
     return record
 
@@ -597,8 +745,8 @@ def run_comparison(config: ComparisonConfig | Plan, out: str | os.PathLike, *, f
     groups = []
     for t in plan.targets:
         for s in range(plan.config.seeds):
-            pending = [m for m in plan.run_order if folder.read_cell(cell_key(t.key, m, s)) is None]
-            for m in plan.run_order:
+            pending = [m for m in plan.cell_methods if folder.read_cell(cell_key(t.key, m, s)) is None]
+            for m in plan.cell_methods:
                 if m not in pending:
                     report(cell_key(t.key, m, s), t, m, s, True)
             if pending:
@@ -642,15 +790,25 @@ def _run_group(plan: Plan, folder: ResultsFolder, t: _Prepared, s: int, pending:
     ref_size = None
     if REFERENCE_METHOD in plan.run_order and REFERENCE_METHOD not in pending:
         ref_size = folder.read_cell(cell_key(t.key, REFERENCE_METHOD, s))["shrunk_size"]
-    for m in plan.run_order:
+    cfg = plan.config
+    for m in plan.cell_methods:
         if m not in pending:
+            continue
+        if m == SEARCH_FULL:
+            key = cell_key(t.key, m, s)
+            log.debug("cell %s", key)
+            out = run_full_cell(t.bench, t.target.dataset, t.target.metric, ss=ss, search=cfg.search,
+                                search_budget=cfg.search_budget)
+            _write_full_cell(folder, key, plan, t, s, out)
+            yield key, m
             continue
         shrinker = plan.shrinkers[m]
         ref = ref_size if getattr(shrinker, "needs_reference", False) else None
         key = cell_key(t.key, m, s)
         log.debug("cell %s", key)
-        out = run_cell(t.bench, t.target.dataset, t.target.metric, m, shrinker, budget=plan.config.budget,
-                       ss=ss, q=plan.config.q, proxy=t.proxy, reference_size=ref)
+        out = run_cell(t.bench, t.target.dataset, t.target.metric, m, shrinker, budget=cfg.budget,
+                       ss=ss, q=cfg.q, proxy=t.proxy, reference_size=ref, search=cfg.search,
+                       search_budget=cfg.search_budget)
         _write_cell(folder, key, plan, t, m, s, out)
         if m == REFERENCE_METHOD:
             ref_size = out["shrunk_size"]
@@ -695,7 +853,7 @@ def load_cells(out: str | os.PathLike, manifest: dict | None = None) -> list[dic
         from .errors import DataFileError
 
         raise DataFileError(f"{folder.root} is not a comparison results folder (no manifest.json)")
-    methods = manifest["config"]["methods"]
+    methods = list(manifest["config"]["methods"]) + ([SEARCH_FULL] if manifest["config"].get("search") else [])
     recs = []
     for t in manifest["targets"]:
         for s in range(manifest["config"]["seeds"]):
@@ -707,9 +865,33 @@ def load_cells(out: str | os.PathLike, manifest: dict | None = None) -> list[dic
 
 
 def results_frame(cells: list[dict]):
+    """A row per cell, in the cells' order.  Rows of the ``full`` pseudo-method (search only) leave the shrink
+    columns empty: those keep their type as nullable ``Int64`` / ``boolean`` columns."""
     import pandas as pd
 
-    rows = [c["row"] for c in cells]
+    full = [i for i, c in enumerate(cells) if c["row"].get("method") == SEARCH_FULL]
+    if not full or len(full) == len(cells):
+        return _rows_frame([c["row"] for c in cells])
+    is_full = set(full)
+    shrink = [i for i in range(len(cells)) if i not in is_full]
+    a = _rows_frame([cells[i]["row"] for i in shrink])
+    b = _rows_frame([cells[i]["row"] for i in full])
+    a.index, b.index = shrink, full
+    for c in a.columns:
+        if c in b.columns:
+            continue
+        if pd.api.types.is_bool_dtype(a[c]):
+            a[c] = a[c].astype("boolean")
+        elif pd.api.types.is_integer_dtype(a[c]):
+            a[c] = a[c].astype("Int64")
+    b = b.astype({c: a[c].dtype for c in b.columns if c in a.columns and a[c].dtype != b[c].dtype})
+    df = pd.concat([a, b]).sort_index()
+    return df.reset_index(drop=True)
+
+
+def _rows_frame(rows: list[dict]):
+    import pandas as pd
+
     df = pd.DataFrame(rows)
     if df.empty:
         return pd.DataFrame(columns=_ID_COLUMNS)
@@ -793,6 +975,38 @@ def distributions_frame(cells: list[dict], manifest: dict, plan: Plan | None = N
     return pd.concat(parts, ignore_index=True)
 
 
+def curves_frame(cells: list[dict], config: ComparisonConfig):
+    """The searches' anytime curves in long format: ``benchmark, dataset, metric, method, optimizer, seed,
+    queries, best_so_far, regret``, every curve on the same query grid (``CURVE_POINTS`` evenly spaced in
+    1..search_budget, plus the budget and the ``search_regret@q`` checkpoints), so seeds average point by point."""
+    import pandas as pd
+
+    from .search import default_checkpoints
+    from .sweep.cell import curve_points
+
+    cols = ["benchmark", "dataset", "metric", "method", "optimizer", "seed", "queries", "best_so_far", "regret"]
+    if not config.search:
+        return pd.DataFrame(columns=cols)
+    B = int(config.search_budget)
+    grid = curve_points(B, CURVE_POINTS, [*default_checkpoints(B), int(config.budget)])
+    parts = []
+    for c in cells:
+        r = c["row"]
+        for opt, cv in (c.get("search_curves") or {}).items():
+            q = np.asarray(cv["queries"], dtype=np.int64)
+            b = np.asarray(cv["best"], dtype=np.float64)
+            i = np.searchsorted(q, grid, side="right") - 1
+            best = np.where(i >= 0, b[np.maximum(i, 0)], np.nan) if len(q) else np.full(len(grid), np.nan)
+            parts.append(pd.DataFrame({
+                "benchmark": r["benchmark"], "dataset": r["dataset"], "metric": r["metric"], "method": r["method"],
+                "optimizer": opt, "seed": int(r["seed"]), "queries": grid, "best_so_far": best,
+                "regret": float(cv["global_max"]) - best}))
+    if not parts:
+        return pd.DataFrame(columns=cols)
+    df = pd.concat(parts, ignore_index=True)
+    return df.astype({"seed": "int64", "queries": "int64"})
+
+
 def _write_parquet(df, path: Path) -> None:
     from ._io import atomic_path
 
@@ -808,8 +1022,8 @@ def _write_csv(df, path: Path) -> None:
 
 
 def rebuild(out: str | os.PathLike, *, plan: Plan | None = None, figures: bool = True, pool=None):
-    """(Re)write results.parquet, summary.csv, traces.parquet, distributions.parquet, the figures and report.md
-    from the cell files.  Without ``plan`` the benchmarks are reopened from the manifest for f over S."""
+    """(Re)write results.parquet, summary.csv, traces.parquet, distributions.parquet (with search:
+    curves.parquet), the figures and report.md from the cell files.  Without ``plan`` the benchmarks are reopened from the manifest for f over S."""
     import pandas as pd
 
     folder = ResultsFolder(out)
@@ -825,18 +1039,27 @@ def rebuild(out: str | os.PathLike, *, plan: Plan | None = None, figures: bool =
     _write_parquet(results, folder.results)
     summary = summary_frame(results) if len(results) else pd.DataFrame()
     _write_csv(summary, folder.summary)
-    _write_parquet(traces_frame(cells), folder.traces)
-    dist = distributions_frame(cells, manifest, plan)
+    # the shrink tables and figures: without the search-only `full` cells
+    shrink_cells = [c for c in cells if c["row"].get("method") != SEARCH_FULL]
+    shrink_results = results_frame(shrink_cells) if len(shrink_cells) < len(cells) else results
+    traces = traces_frame(shrink_cells)
+    _write_parquet(traces, folder.traces)
+    dist = distributions_frame(shrink_cells, manifest, plan)
     _write_parquet(dist, folder.distributions)
+    curves = None
+    if plan.config.search:
+        curves = curves_frame(cells, plan.config)
+        _write_parquet(curves, folder.curves)
     figs = {}
     log.info("tables rebuilt from %d cells", len(cells))
     if figures and len(results):
         from .plots.compare import make_figures
 
         t0 = time.perf_counter()
+        extra = {} if curves is None else {"curves": curves, "shrink_budget": plan.config.budget}
         figs = make_figures(folder.root, manifest=_manifest(plan, "running", manifest.get("started") or ""),
-                            results=results, traces=traces_frame(cells), distributions=dist, cells=cells,
-                            pool=pool)
+                            results=shrink_results, traces=traces, distributions=dist, cells=shrink_cells,
+                            pool=pool, **extra)
         log.info("%d figures drawn in %.1f s", sum(len(v) for v in figs.values()), time.perf_counter() - t0)
     from .report import write_report
 

@@ -41,3 +41,19 @@ def print_json(obj) -> None:
     from .._io import _json_default
 
     sys.stdout.write(json.dumps(obj, indent=2, default=_json_default, allow_nan=False if False else True) + "\n")
+
+
+def nan_to_none(o):
+    """JSON has no NaN: missing numbers become null."""
+    if isinstance(o, float) and o != o:
+        return None
+    if isinstance(o, dict):
+        return {k: nan_to_none(v) for k, v in o.items()}
+    if isinstance(o, (list, tuple)):
+        return [nan_to_none(v) for v in o]
+    return o
+
+
+def records(df) -> list[dict]:
+    """A DataFrame as JSON records (NaN -> null), full float precision."""
+    return json.loads(df.to_json(orient="records", double_precision=15))

@@ -5,14 +5,14 @@ YAML configuration, on local processes or Dask).  Thin wrappers over ``lissnas_b
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
-from ._common import ArchColOpt, CostColOpt, DatasetOpt, JsonOpt, MetricOpt, TableOpt, open_benchmark, print_json
+from ._common import (ArchColOpt, CostColOpt, DatasetOpt, JsonOpt, MetricOpt, TableOpt, nan_to_none, open_benchmark,
+                      print_json, records)
 
 log = logging.getLogger(__name__)
 
@@ -27,18 +27,8 @@ def register(app: typer.Typer) -> None:
     app.command("run")(run)
 
 
-def _nan_to_none(o):
-    if isinstance(o, float) and o != o:
-        return None
-    if isinstance(o, dict):
-        return {k: _nan_to_none(v) for k, v in o.items()}
-    if isinstance(o, (list, tuple)):
-        return [_nan_to_none(v) for v in o]
-    return o
 
 
-def _records(df) -> list[dict]:
-    return json.loads(df.to_json(orient="records", double_precision=15))
 
 
 def _parse_params(items: list[str] | None) -> dict:
@@ -112,10 +102,10 @@ def search(
     summary = {"mean": float(res[col].mean()), "std": float(res[col].std(ddof=1)) if len(res) > 1 else None,
                "min": float(res[col].min()), "max": float(res[col].max())}
     if json_out:
-        print_json(_nan_to_none({
+        print_json(nan_to_none({
             "benchmark": b.id, "dataset": ds, "metric": m, "space": space, "optimizer": optimizer,
             "params": _parse_params(param), "budget": budget, "shrink_queries": sq, "seeds": seeds,
-            "records": _records(res), f"regret@{budget}": summary, **({"files": files} if files else {})}))
+            "records": records(res), f"regret@{budget}": summary, **({"files": files} if files else {})}))
         return
     from rich.console import Console
     from rich.table import Table
@@ -194,9 +184,9 @@ def run(
                                 figures=not no_figures)
     sm = pd.read_csv(Path(out) / "summary.csv")
     if json_out:
-        print_json(_nan_to_none({"out": str(out), "total": summary.total, "ran": summary.ran,
+        print_json(nan_to_none({"out": str(out), "total": summary.total, "ran": summary.ran,
                                  "skipped": summary.skipped, "failed": summary.failed,
-                                 "elapsed_seconds": summary.elapsed_seconds, "summary": _records(sm)}))
+                                 "elapsed_seconds": summary.elapsed_seconds, "summary": records(sm)}))
     else:
         _print_summary(sm, cfg)
         typer.echo(summary.line())

@@ -10,7 +10,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from ._common import ArchColOpt, CostColOpt, JsonOpt, MetricOpt, SpaceOpt, TableOpt, open_benchmark, print_json
+from ._common import (ArchColOpt, CostColOpt, JsonOpt, MetricOpt, SpaceOpt, TableOpt, nan_to_none, open_benchmark,
+                      print_json, records)
 
 log = logging.getLogger(__name__)
 
@@ -109,19 +110,8 @@ def _summary_tables(summary, console) -> None:
         console.print(t)
 
 
-def _nan_to_none(o):
-    """JSON has no NaN: missing numbers become null."""
-    if isinstance(o, float) and o != o:
-        return None
-    if isinstance(o, dict):
-        return {k: _nan_to_none(v) for k, v in o.items()}
-    if isinstance(o, (list, tuple)):
-        return [_nan_to_none(v) for v in o]
-    return o
 
 
-def _records(df) -> list[dict]:
-    return json.loads(df.to_json(orient="records", double_precision=15))
 
 
 # ---------------------------------------------------------------------------------------------- shrink
@@ -162,7 +152,7 @@ def shrink(
     res["shrunk"].save(space_path)
     doc = {"metrics": row, "params": res["params"], "budget": budget, "q": q, "proxy": proxy,
            "data_hash": res["data_hash"], "space_file": space_path.name, "trace": res["trace"]}
-    doc = _nan_to_none(doc)
+    doc = nan_to_none(doc)
     write_json_atomic(metrics_path, doc)
     if json_out:
         print_json({**doc, "space_file": str(space_path), "metrics_file": str(metrics_path)})
@@ -195,6 +185,12 @@ def compare(
     seeds: Annotated[int, typer.Option("--seeds", help="Seeds per dataset.")] = 10,
     root_seed: Annotated[int, typer.Option("--seed", help="Root seed; every cell's seed is derived from it.")] = 0,
     budget: BudgetOpt = 1000,
+    search: Annotated[Optional[str], typer.Option(
+        "--search", help="Also search every shrunk space with these optimizers (comma-separated: rs, re, ls), "
+                         "and the full space as the `full` baseline.", show_default=False)] = None,
+    search_budget: Annotated[Optional[int], typer.Option(
+        "--search-budget", help="Distinct queries per cell in total with --search, the shrinker's included "
+                                "(default: 2 × --budget; at least --budget).", show_default=False)] = None,
     proxy: ProxyOpt = None,
     param: Annotated[Optional[list[str]], typer.Option(
         "--param", "-p", help="Shrinker parameter METHOD.KEY=VALUE (repeatable), e.g. lissnas.k=5.")] = None,
@@ -213,7 +209,8 @@ def compare(
 ) -> None:
     """Compare shrinkers: every method × seed at the same query budget; writes results, figures and report.md.
 
-    Re-running with the same --out resumes: finished cells are kept.
+    With --search rs,re,ls each shrunk space is then searched (and the full space, as `full`) at the same total
+    budget. Re-running with the same --out resumes: finished cells are kept.
     """
     from ..errors import InvalidConfig
     from ..runner import ComparisonConfig, Target, _safe, prepare
@@ -226,15 +223,21 @@ def compare(
     source = str(table) if table is not None else bench
     datasets = _split(dataset) or [None]
     targets = tuple(Target(source, d, metric, proxy, space, arch_column, cost_column) for d in datasets)
+    optimizers = _split(search)
+    if search is not None and not optimizers:
+        raise InvalidConfig("--search names no optimizer: give e.g. --search rs,re,ls")
+    if search_budget is not None and search is None:
+        raise InvalidConfig("--search-budget needs --search (e.g. --search rs,re,ls)")
     cfg = ComparisonConfig(targets=targets, methods=_split(methods), seeds=seeds, root_seed=root_seed,
-                           budget=budget, q=q, params=_parse_params(param, qualified=True))
+                           budget=budget, q=q, params=_parse_params(param, qualified=True),
+                           search=tuple(optimizers or ()), search_budget=search_budget)
     plan = prepare(cfg)  # validates everything before the first cell
     if out is None:
         out = Path("results") / "compare" / _safe(plan.targets[0].bench.id)
     df = _run_with_progress(plan, out, force=force, workers=workers, quiet=json_out, label="compare",
                             figures=figures)
     if json_out:
-        print_json({"records": _records(df), "out": str(out), "report": str(out / "report.md")})
+        print_json({"records": records(df), "out": str(out), "report": str(out / "report.md")})
         return
     _finish(out)
 
@@ -302,7 +305,7 @@ def demo(
         if docs is None:  # the checkout's own docs: also refresh the README's table between its markers
             readme = update_readme(dest.parents[1] / "README.md", dest / "summary.md")
     if json_out:
-        print_json({"records": _records(df), "out": str(out), "report": str(out / "report.md"),
+        print_json({"records": records(df), "out": str(out), "report": str(out / "report.md"),
                     "docs": None if dest is None else str(dest)})
         return
     _finish(out)

@@ -1,7 +1,9 @@
 """The comparison report's figures, drawn from a results folder's tables (never from the benchmark itself).
 
 Every function takes plain DataFrames (``results.parquet``, ``traces.parquet``, ``distributions.parquet``) and
-returns a matplotlib ``Figure``; ``make_figures`` draws them all for a results folder and saves PNG + SVG.
+returns a matplotlib ``Figure``; ``make_figures`` draws them all for a results folder and saves PNG + SVG.  With
+``compare --search`` it adds, per target, the searches' regret against total queries (``curves.parquet``, drawn by
+``plots.search.plot_search_regret``).
 
 >>> import pandas as pd
 >>> from lissnas_bench.plots.compare import plot_size_tradeoff
@@ -274,8 +276,10 @@ def plot_overview(res, targets: list[dict], full: dict[str, tuple[float, float]]
 
 
 # ---------------------------------------------------------------------------------------------- all of them
-def target_figures(out, t: dict, res, dist, tr, frac: dict) -> dict[str, str]:
-    """Every figure of one target (a manifest's ``targets`` entry); returns ``{name: relative png path}``."""
+def target_figures(out, t: dict, res, dist, tr, frac: dict, curves=None,
+                   shrink_budget: int | None = None) -> dict[str, str]:
+    """Every figure of one target (a manifest's ``targets`` entry); returns ``{name: relative png path}``.
+    ``curves``: that target's rows of ``curves.parquet`` (a comparison with search)."""
     figdir = Path(out) / "figures"
     key = t["key"]
     title = f"{t['benchmark_id']} / {t['dataset']}"
@@ -300,13 +304,22 @@ def target_figures(out, t: dict, res, dist, tr, frac: dict) -> dict[str, str]:
             save(plot_trace(tr, metric=t["metric"], title=title), "trace")
         if "kendall_tau_shrunk" in res.columns and res["kendall_tau_shrunk"].notna().any():
             save(plot_kendall(res, title=title, proxy=t.get("proxy")), "kendall")
+        if curves is not None and len(curves):
+            from .search import plot_search_regret
+
+            n = int(curves["seed"].nunique())
+            save(plot_search_regret(curves.rename(columns={"method": "shrinker"}),
+                                    title=f"{title}: {n} seed{'s' if n != 1 else ''}", shrink_budget=shrink_budget),
+                 "search_regret")
     return made
 
 
-def make_figures(out, *, manifest: dict, results, traces, distributions, cells, pool=None) -> dict[str, dict[str, str]]:
+def make_figures(out, *, manifest: dict, results, traces, distributions, cells, pool=None, curves=None,
+                 shrink_budget: int | None = None) -> dict[str, dict[str, str]]:
     """Draw every figure of a results folder into ``out/figures``; returns ``{target key: {name: relative png}}``
     (``"_all"`` holds the cross-target overview).  With a ``concurrent.futures`` ``pool`` the targets are drawn
-    in parallel."""
+    in parallel.  ``curves`` (``curves.parquet`` of a comparison with search) adds a ``search_regret`` figure per
+    target, with a dotted line at ``shrink_budget``."""
     out = Path(out)
     jobs = []
     full: dict[str, tuple[float, float | None]] = {}
@@ -321,7 +334,11 @@ def make_figures(out, *, manifest: dict, results, traces, distributions, cells, 
                     & (traces["metric"] == t["metric"])] if len(traces) else traces
         fvals = dist.loc[dist["method"] == FULL_SPACE, "value"]
         full[t["key"]] = (float(t["space_size"]), float(fvals.mean()) if len(fvals) else None)
-        jobs.append((t, res, dist, tr, retention(cells, t["key"])))
+        cv = None
+        if curves is not None and len(curves):
+            cv = curves[(curves["benchmark"] == t["benchmark_id"]) & (curves["dataset"] == t["dataset"])
+                        & (curves["metric"] == t["metric"])]
+        jobs.append((t, res, dist, tr, retention(cells, t["key"]), cv, shrink_budget))
     made: dict[str, dict[str, str]] = {}
     futures = [(t["key"], pool.submit(target_figures, out, t, *rest)) for t, *rest in jobs] if pool else []
     if len(results):
