@@ -1023,7 +1023,8 @@ def _write_csv(df, path: Path) -> None:
 
 def rebuild(out: str | os.PathLike, *, plan: Plan | None = None, figures: bool = True, pool=None):
     """(Re)write results.parquet, summary.csv, traces.parquet, distributions.parquet (with search:
-    curves.parquet), the figures and report.md from the cell files.  Without ``plan`` the benchmarks are reopened from the manifest for f over S."""
+    curves.parquet), the figures and report.md from the cell files.  Without ``plan`` the benchmarks are reopened
+    from the manifest for f over S."""
     import pandas as pd
 
     folder = ResultsFolder(out)

@@ -93,6 +93,7 @@ def _progress_runner(console, description: str):
 
 def _summary_tables(summary, console) -> None:
     """One table per (benchmark, dataset): a row per metric, a column per method (fits an 80-column terminal)."""
+    from rich.markup import escape
     from rich.table import Table
 
     from ..report import mean_std, table_columns
@@ -106,7 +107,7 @@ def _summary_tables(summary, console) -> None:
             t.add_column(str(m), justify="right")
         for c, head in cols:
             if g[f"{c}_mean"].notna().any():  # e.g. no proxy on this dataset: no τ row
-                t.add_row(head, *[mean_std(r[f"{c}_mean"], r[f"{c}_std"]) for _, r in g.iterrows()])
+                t.add_row(escape(head), *[mean_std(r[f"{c}_mean"], r[f"{c}_std"]) for _, r in g.iterrows()])
         console.print(t)
 
 

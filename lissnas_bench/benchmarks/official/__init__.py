@@ -29,7 +29,7 @@ import contextlib
 import time
 from pathlib import Path
 
-from ...errors import InvalidConfig, UnknownName
+from ...errors import DataFileError, InvalidConfig, UnknownName
 from .._base import Benchmark
 from ._common import Progress, no_progress
 
@@ -66,6 +66,8 @@ def import_file(
     if kind != "nb301" and options:
         raise InvalidConfig(f"options {sorted(options)} only apply to nb301")
     path = Path(path).expanduser()
+    if not path.exists():
+        raise DataFileError(f"{path}: no such file or directory")
     common = {"bench_id": bench_id, "verify": verify, "progress": progress}
     if kind == "nb201":
         from .nb201_pth import import_pth
