@@ -141,8 +141,12 @@ def test_nb201_checksum_and_errors(nb201_api, tmp_path):
     bad.rename(plain)
     with pytest.raises(DataFileError, match="name carries none"):
         import_file("nb201", plain)
+    v2 = tmp_path / "NAS-Bench-201-v2_0-123456.pth"
+    v2.write_bytes(plain.read_bytes())
     with pytest.raises(DataFileError, match="release v2_0 is not supported"):
-        import_file("nb201", tmp_path / "NAS-Bench-201-v2_0-123456.pth")
+        import_file("nb201", v2)
+    with pytest.raises(DataFileError, match="no such file"):
+        import_file("nb201", tmp_path / "NAS-Bench-201-v1_1-096897.pth")
     # truncated: nothing is returned, one clear error
     data = plain.read_bytes()
     for cut in (len(data) // 2, len(data) - 40):
@@ -178,8 +182,10 @@ def test_nb201_missing_extra(tmp_path, monkeypatch):
     from lissnas_bench.benchmarks.official import import_file
 
     monkeypatch.setitem(sys.modules, "nas_201_api", None)  # makes `import nas_201_api` fail
+    path = tmp_path / "NAS-Bench-201-v1_1-096897.pth"
+    path.write_bytes(b"\x80\x02}q\x00.")
     with pytest.raises(MissingDependency, match=r'pip install "lissnas-bench\[nb201\]"'):
-        import_file("nb201", tmp_path / "NAS-Bench-201-v1_1-096897.pth")
+        import_file("nb201", path)
 
 
 def test_nb201_import_into_cache(nb201_api, tmp_path):
