@@ -16,8 +16,8 @@ from lissnas_bench.errors import InvalidArchitecture, InvalidConfig
 from lissnas_bench.spaces import get_space
 from lissnas_bench.spaces.darts import CELL_SIZE, CONFIG_PREFIX, SIZE, Genotype
 
-# The Inception-like example of NAS-Bench-101's README and its hash in the official dataset (row 0 of
-# hash_iterator()).
+# A cell of the official NAS-Bench-101 dataset and its published module hash (the dataset's first row in hash
+# order; the same spec/hash pair appears in several public NB101 tools' tests and docs).
 KNOWN_MATRIX = [
     [0, 1, 0, 0, 1, 1, 0],
     [0, 0, 1, 0, 0, 0, 0],
