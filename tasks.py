@@ -3,8 +3,12 @@
 
     python3 tasks.py demo   # the main job: compare shrinkers on the embedded benchmarks, write results/demo
     python3 tasks.py test   # the whole test suite (CI runs exactly this)
+    python3 tasks.py test-nb301   # NAS-Bench-301 import tests in nasbench301's own environment (NumPy 1)
 
-Each creates (or reuses, while pyproject.toml is unchanged) its own virtual environment under ``.venv-<job>``.
+Each creates (or reuses, while pyproject.toml is unchanged) its own virtual environment under ``.venv-<job>``
+(``test-nb301``: ``.venv-nb301``).  ``test-nb301`` fails, rather than skips, when nasbench301 cannot run there, and
+checks that its imported benchmark loads in the normal (NumPy 2) environment, ``.venv-test`` or ``.venv``, when
+one exists (CI runs ``test`` first).
 """
 
 from __future__ import annotations
@@ -21,14 +25,18 @@ ROOT = Path(__file__).resolve().parent
 EXTRAS = {
     "demo": "",
     "test": "[test,notebooks,oneshot,dask,nb201,nats]",
+    # nasbench301 0.3 needs numpy<2 and ConfigSpace 0.6.1 (see the nb301 extra), so it gets its own environment
+    "test-nb301": "[test,nb301]",
 }
+VENV = {"test-nb301": ".venv-nb301"}
+NB301_TESTS = ["tests/test_official_nb301.py", "tests/test_spaces_official.py"]
 # Test-only packages installed after the project, so torch is already pinned and nothing pulls a CUDA build:
 # thop cross-checks the analytic MobileNet FLOP counts.
-AFTER = {"demo": [], "test": ["thop==0.1.1.post2209072238"]}
+AFTER = {"demo": [], "test": ["thop==0.1.1.post2209072238"], "test-nb301": []}
 
 
 def ensure_venv(job: str) -> Path:
-    env_dir = ROOT / f".venv-{job}"
+    env_dir = ROOT / VENV.get(job, f".venv-{job}")
     py = env_dir / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
     stamp = env_dir / ".installed"
     want = hashlib.sha256(
@@ -54,11 +62,22 @@ def main(argv: list[str]) -> int:
         return 2
     job, rest = argv[0], argv[1:]
     py = ensure_venv(job)
+    env = None
     if job == "demo":
         cmd = [str(py), "-m", "lissnas_bench.cli", "demo", *rest]
+    elif job == "test-nb301":
+        cmd = [str(py), "-m", "pytest", "-q", *NB301_TESTS, *rest]  # extra arguments are pytest options
+        env = {**os.environ, "LISSNAS_REQUIRE_NB301": "1"}
+        for other in (".venv-test", ".venv"):  # the normal environment loads what this one imported
+            other_py = ROOT / other / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+            if other_py.exists():
+                env["LISSNAS_NUMPY2_PYTHON"] = str(other_py)
+                break
+        else:
+            print("no .venv-test or .venv: the NumPy 2 hand-off test will skip", flush=True)
     else:
         cmd = [str(py), "-m", "pytest", "-q", *rest]
-    return subprocess.call(cmd, cwd=ROOT)
+    return subprocess.call(cmd, cwd=ROOT, env=env)
 
 
 if __name__ == "__main__":

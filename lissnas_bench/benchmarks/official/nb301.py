@@ -17,6 +17,12 @@ are missing, inert placeholder modules are installed for the duration of the imp
 ensembles load; a GNN ensemble then fails with a message naming the package to install.  The package also seeds
 NumPy's and PyTorch's global generators while loading; their states are restored afterwards.
 
+Environment: nasbench301 0.3 reads its ``configspace.json`` (format 0.1: no ``q``, unbounded normal floats) with
+the ConfigSpace 0.4-0.6 reader; ConfigSpace 0.7.1 and 1.x reject that file, and 0.6.1 is built for NumPy 1.  The
+official ensembles are XGBoost 1.x / LightGBM 2.x pickles; XGBoost >= 3.1 no longer reads 1.x pickles.  Hence the
+``nb301`` extra pins ``numpy<2``, ``ConfigSpace==0.6.1``, ``xgboost==3.0.5`` (``python3 tasks.py test-nb301``
+builds that environment).  The cached benchmark an import writes is plain Arrow and loads under NumPy 2.
+
 >>> from lissnas_bench.benchmarks.official import import_file                               # doctest: +SKIP
 >>> bench, log = import_file("nb301", "nb_models_1.0", sample=10000, seed=0)              # doctest: +SKIP
 """
@@ -106,10 +112,17 @@ def _configspace_error(exc) -> LissnasBenchError:
     except Exception:  # noqa: BLE001
         cs = "?"
     return LissnasBenchError(
-        f"nasbench301 0.3 cannot read its configspace.json with ConfigSpace {cs} ({type(exc).__name__}: {exc}); "
-        "it needs ConfigSpace < 1, whose last release (0.7.1) is built for NumPy 1 and does not import under "
-        f"NumPy {np.__version__}. Use an environment with numpy<2 and ConfigSpace==0.7.1 for NAS-Bench-301"
+        f"nasbench301 0.3 cannot read its configspace.json with ConfigSpace {cs} under NumPy {np.__version__} "
+        f"({type(exc).__name__}: {exc}); it needs ConfigSpace 0.6.1 (0.7.x and 1.x reject the file), which is "
+        "built for NumPy 1. Import NB301 in an environment with the 'nb301' extra (numpy<2, ConfigSpace==0.6.1; "
+        "`python3 tasks.py test-nb301` builds one as .venv-nb301); the cached benchmark then loads anywhere"
     )
+
+
+def _from_configspace(exc) -> bool:
+    import traceback
+
+    return "ConfigSpace" in "".join(traceback.format_tb(exc.__traceback__))
 
 
 def find_ensembles(path: Path) -> dict[str, Path]:
@@ -150,11 +163,15 @@ def load_surrogate(ensemble_dir: Path):
             return api.load_ensemble(str(ensemble_dir))
         except MissingDependency:
             raise
-        except (TypeError, AttributeError) as exc:
-            if "ConfigSpace" in "".join(__import__("traceback").format_tb(exc.__traceback__)):
+        except (TypeError, AttributeError, KeyError, ValueError) as exc:
+            if _from_configspace(exc):
                 raise _configspace_error(exc) from exc
-            raise DataFileError(f"{ensemble_dir}: cannot load the NAS-Bench-301 ensemble ({exc})") from exc
-        except (OSError, ValueError, KeyError, EOFError, ImportError) as exc:
+            hint = ""
+            if "Invalid serialization" in str(exc):  # XGBoostError (a ValueError) on a 1.x pickle
+                hint = "; the official models are XGBoost 1.x pickles, which XGBoost >= 3.1 cannot read: use xgboost<3.1"
+                hint += " (the 'nb301' extra pins xgboost==3.0.5)"
+            raise DataFileError(f"{ensemble_dir}: cannot load the NAS-Bench-301 ensemble ({exc}){hint}") from exc
+        except (OSError, EOFError, ImportError) as exc:
             raise DataFileError(f"{ensemble_dir}: cannot load the NAS-Bench-301 ensemble ({exc})") from exc
 
 
