@@ -707,9 +707,14 @@ def _ged_curves(L: _Landscape, st: LocalitySettings, walk_pos: np.ndarray, cache
     i, j, d = np.concatenate([i, ri]), np.concatenate([j, rj]), np.concatenate([d, dr])
     ib = [i[np.rint(d) == k] for k in range(1, K + 1)]
     jb = [j[np.rint(d) == k] for k in range(1, K + 1)]
+    return _curve_fields(f, ib, jb, ri, rj, st, r_boot)[0]
+
+
+def _curve_fields(f, ib, jb, ri, rj, st, r_boot):
+    """The distance-curve outputs (shared by the exact and sampled paths) and the curve itself."""
     curve = M.pair_curve(f, ib, jb, ri, rj)
     ci_abs, ci_corr, ci_rnd = _pair_ci(f, ib, jb, ri, rj, st.bootstrap, r_boot, st.confidence)
-    return dict(
+    fields = dict(
         pairs_by_distance=curve.pairs.tolist(),
         mean_abs_diff_by_distance=curve.mean_abs.tolist(),
         mean_abs_diff_ci=ci_abs.tolist(),
@@ -722,6 +727,7 @@ def _ged_curves(L: _Landscape, st: LocalitySettings, walk_pos: np.ndarray, cache
         correlation_by_distance=curve.corr.tolist(),
         correlation_ci=ci_corr.tolist(),
     )
+    return fields, curve
 
 
 def _pair_ci(f, ib, jb, ri, rj, boot, rng, level):
@@ -865,21 +871,8 @@ def _sampled(
             ib.append(pos[has, 0])
             jb.append(pos[has, first[has]])
         ri, rj = M.random_distinct_pairs(n, N, r_pairs)
-        curve = M.pair_curve(f, ib, jb, ri, rj)
-        ci_abs, ci_corr, ci_rnd = _pair_ci(f, ib, jb, ri, rj, st.bootstrap, r_boot, st.confidence)
-        out.update(
-            pairs_by_distance=curve.pairs.tolist(),
-            mean_abs_diff_by_distance=curve.mean_abs.tolist(),
-            mean_abs_diff_ci=ci_abs.tolist(),
-            mean_sq_diff_by_distance=curve.mean_sq.tolist(),
-            abs_diff_quantiles_by_distance=[M.quantiles(np.abs(f[a] - f[b])) for a, b in zip(ib, jb)],
-            random_pair_mean_abs_diff=curve.random_mean_abs,
-            random_pair_mean_abs_diff_ci=ci_rnd.tolist(),
-            random_pair_mean_sq_diff=curve.random_mean_sq,
-            random_pair_abs_diff_quantiles=M.quantiles(np.abs(f[ri] - f[rj])),
-            correlation_by_distance=curve.corr.tolist(),
-            correlation_ci=ci_corr.tolist(),
-        )
+        fields, curve = _curve_fields(f, ib, jb, ri, rj, st, r_boot)
+        out.update(fields)
         short = [d + 1 for d in range(K) if curve.pairs[d] < N / 2]
         if short:
             notes.append(
