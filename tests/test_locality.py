@@ -364,3 +364,15 @@ def test_cli_json_and_files(tmp_path):
     assert "![abs_diff](abs_diff.png)" in report and "p = " in report
     r = CliRunner().invoke(app, ["locality", "analognas", "--max-distance", "9", "--out", str(out)])
     assert isinstance(r.exception, InvalidConfig)  # cli.main turns it into one stderr line and exit code 2
+
+
+def test_compare_analyses_each_target_once(monkeypatch):
+    """BENCH given positionally and again in --compare (or a default spelled out) is analysed once."""
+    from lissnas_bench.locality import compare_locality
+
+    calls = []
+    import lissnas_bench.locality.report as report
+
+    monkeypatch.setattr(report, "analyze_locality", lambda b, d, m, **kw: calls.append((b.id, b.resolve(d, m))) or calls[-1])
+    out = compare_locality(["analognas", "analognas:cifar10", "analognas::baseline_accuracy", "analognas::noisy_accuracy"])
+    assert len(out) == 2 and calls == [("analognas", ("cifar10", "baseline_accuracy")), ("analognas", ("cifar10", "noisy_accuracy"))]

@@ -55,10 +55,14 @@ def compare_locality(
 
     items = [parse_compare(i)[0] if isinstance(i, str) else i for i in items]
     loaded: dict[str, object] = {}
-    out = []
+    out, seen = [], set()
     for it in items:
         if it.benchmark not in loaded:
             loaded[it.benchmark] = load_benchmark(it.benchmark, space=space, arch_column=arch_column)
+        key = (it.benchmark, *loaded[it.benchmark].resolve(it.dataset, it.metric))
+        if key in seen:  # e.g. BENCH given both positionally and in --compare: analyse it once
+            continue
+        seen.add(key)
         out.append(analyze_locality(loaded[it.benchmark], it.dataset, it.metric, **kwargs))
     return out
 
