@@ -9,17 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lissnas_bench.cli import main
+from conftest import run_cli as run
 
 
-def run(capsys, *argv) -> tuple[int, str, str]:
-    try:
-        main([str(a) for a in argv])
-        code = 0
-    except SystemExit as e:
-        code = e.code if isinstance(e.code, int) else 1
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 # ---------------------------------------------------------------------------------------------- shrink

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lissnas_bench.cli import main
+from conftest import run_cli as run
 from lissnas_bench.errors import InvalidConfig, UnknownName
 from lissnas_bench.report import parse_summary_markdown, table_columns
 from lissnas_bench.runner import SEARCH_FULL, ComparisonConfig, Target, load_results, prepare, run_comparison
@@ -213,14 +213,6 @@ def test_config_validation_and_hash():
 
 
 # ---------------------------------------------------------------------------------------------- CLI
-def run(capsys, *argv) -> tuple[int, str, str]:
-    try:
-        main([str(a) for a in argv])
-        code = 0
-    except SystemExit as e:
-        code = e.code if isinstance(e.code, int) else 1
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.mark.parametrize("extra, needle", [

@@ -20,25 +20,10 @@ from lissnas_bench.shrinkers import (
     get_shrinker,
     shrinker_class,
 )
-from lissnas_bench.spaces import Space
+from conftest import ToySpace
 
 OPT = np.array([3, 1, 4, 0, 2, 4], dtype=np.int8)
 
-
-class ToySpace(Space):
-    name = "toy"
-    string_formats = ("digits",)
-
-    def __init__(self, n_choices):
-        self.n_choices = np.asarray(n_choices, dtype=np.int64)
-        self.position_names = tuple(f"p{i}" for i in range(len(self.n_choices)))
-        self.choice_names = tuple(tuple(f"c{c}" for c in range(k)) for k in self.n_choices)
-
-    def _parse(self, s):
-        return tuple(int(c) for c in s)
-
-    def _format(self, arch, fmt):
-        return "".join(str(int(v)) for v in arch)
 
 
 @pytest.fixture(scope="module")

@@ -10,25 +10,10 @@ import pytest
 from lissnas_bench.errors import DataFileError, InvalidArchitecture, InvalidConfig, UnknownName
 from lissnas_bench.shrinkers import shrunk as shrunk_mod
 from lissnas_bench.shrinkers.shrunk import Explicit, Pockets, Product, ShrunkSpace, load_shrunk
-from lissnas_bench.spaces import Space, get_space
+from conftest import ToySpace
 
+from lissnas_bench.spaces import get_space
 
-class ToySpace(Space):
-    """A plain product space of any shape, for hand-made answers."""
-
-    name = "toy"
-    string_formats = ("digits",)
-
-    def __init__(self, n_choices):
-        self.n_choices = np.asarray(n_choices, dtype=np.int64)
-        self.position_names = tuple(f"p{i}" for i in range(len(self.n_choices)))
-        self.choice_names = tuple(tuple(str(c) for c in range(k)) for k in self.n_choices)
-
-    def _parse(self, s):
-        return tuple(int(c) for c in s)
-
-    def _format(self, arch, fmt):
-        return "".join(str(int(v)) for v in arch)
 
 
 @pytest.fixture(scope="module")
