@@ -24,7 +24,7 @@ from lissnas_bench.evaluation import (
     top_count,
 )
 from lissnas_bench.evaluation.diversity import count_pockets
-from lissnas_bench.shrinkers.shrunk import Explicit, Pockets, Product
+from lissnas_bench.spaces.shrunk import Explicit, Pockets, Product
 from lissnas_bench.spaces import Space, get_space
 
 from conftest import shared_file

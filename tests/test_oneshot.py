@@ -17,7 +17,7 @@ from lissnas_bench.oneshot import (
     load_config,
     make_constraint,
 )
-from lissnas_bench.shrinkers.shrunk import Explicit, Pockets, Product
+from lissnas_bench.spaces.shrunk import Explicit, Pockets, Product
 from lissnas_bench.spaces import get_space
 from lissnas_bench.spaces.mobilenet import mobilenet_layout
 

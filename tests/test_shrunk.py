@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from lissnas_bench.errors import DataFileError, InvalidArchitecture, InvalidConfig, UnknownName
-from lissnas_bench.shrinkers import shrunk as shrunk_mod
-from lissnas_bench.shrinkers.shrunk import Explicit, Pockets, Product, ShrunkSpace, load_shrunk
+from lissnas_bench.spaces.shrunk import pockets as shrunk_mod
+from lissnas_bench.spaces.shrunk import Explicit, Pockets, Product, ShrunkSpace, load_shrunk
 from conftest import ToySpace
 
 from lissnas_bench.spaces import get_space

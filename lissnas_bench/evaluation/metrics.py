@@ -146,7 +146,7 @@ def _diversity(space, members: np.ndarray, available: np.ndarray, pairwise_sampl
 def _as_shrunk(shrunk, space):
     """Accept an ``(n, positions)`` array as an explicit set of architectures."""
     if isinstance(shrunk, (np.ndarray, list, tuple)):
-        from ..shrinkers.shrunk import Explicit
+        from ..spaces.shrunk import Explicit
 
         return Explicit(space, shrunk)
     if not hasattr(shrunk, "contains"):

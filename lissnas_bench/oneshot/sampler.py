@@ -44,9 +44,9 @@ def load_region(space: Space, shrunk=None):
         else:
             raise InvalidConfig(f"shrunk: expected a path, a mapping or a shrunk-space object, got {shrunk!r}")
         try:
-            from ..shrinkers.shrunk import load_shrunk
+            from ..spaces.shrunk import load_shrunk
         except ImportError as exc:  # pragma: no cover - the shrinkers package ships with the core
-            raise InvalidConfig("shrunk spaces need lissnas_bench.shrinkers.shrunk, which is not available") from exc
+            raise InvalidConfig("shrunk spaces need lissnas_bench.spaces.shrunk, which is not available") from exc
         region = load_shrunk(data, space)
     rspace = getattr(region, "space", None)
     if rspace is not None and getattr(rspace, "name", space.name) != space.name:

@@ -13,7 +13,7 @@ import importlib
 
 from ..errors import UnknownName
 from ._base import TRACE_COLUMNS, ShrinkResult, Shrinker
-from .shrunk import ENUMERABLE_LIMIT, Explicit, Pockets, Product, ShrunkSpace, load_shrunk
+from ..spaces.shrunk import ENUMERABLE_LIMIT, Explicit, Pockets, Product, ShrunkSpace, load_shrunk
 
 # name -> "module:Class", imported on first use
 _REGISTRY: dict[str, str] = {

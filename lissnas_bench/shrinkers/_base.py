@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import BudgetExhausted, InvalidConfig, UnknownName
-from .shrunk import ShrunkSpace
+from ..spaces.shrunk import ShrunkSpace
 
 #: columns every trace has, in this order; methods append their own
 TRACE_COLUMNS = ("iteration", "size", "sample_mean", "sample_best", "queries", "accepted")

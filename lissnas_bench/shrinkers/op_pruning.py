@@ -26,7 +26,7 @@ import numpy as np
 
 from ..spaces import ARCH_DTYPE, as_rng
 from ._base import Shrinker, check, query_or_none, sample_stats
-from .shrunk import Product
+from ..spaces.shrunk import Product
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from ..spaces import as_rng
 from ._base import Shrinker, check
-from .shrunk import Explicit
+from ..spaces.shrunk import Explicit
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ import numpy as np
 
 from ..spaces import as_rng
 from ._base import Shrinker, check, query_or_none, sample_stats, top
-from .shrunk import Pockets, Product
+from ..spaces.shrunk import Pockets, Product
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from ..errors import InvalidConfig
 from ..spaces import as_rng
 from ._base import Shrinker, check, query_or_none, sample_stats, top
-from .shrunk import Explicit, Product
+from ..spaces.shrunk import Explicit, Product
 
 
 @dataclass(frozen=True)
