@@ -129,7 +129,10 @@ class Params:
         names = [f.name for f, _ in _fields(cls)]
         for key in given:
             if key not in names:
-                raise UnknownName(f"parameter of {path}" if path else "parameter", key, names)
+                exc = UnknownName("parameter", key, names)
+                if path:
+                    exc.args = (f"{path}: {exc.args[0]}",)
+                raise exc
         kwargs = {}
         with at(path):
             for f, tp in _fields(cls):

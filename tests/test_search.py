@@ -164,7 +164,7 @@ def test_parameters_and_errors(analognas):
     assert get_optimizer("re", population="20").params.population == 20
     with pytest.raises(UnknownName, match="unknown optimizer 'sa'"):
         get_optimizer("sa")
-    with pytest.raises(UnknownName, match="parameter of optimizer 're'"):
+    with pytest.raises(UnknownName, match="optimizer 're': unknown parameter 'pop'"):
         get_optimizer("re", pop=3)
     with pytest.raises(InvalidConfig, match="tournament"):
         get_optimizer("re", tournament=0)

@@ -34,7 +34,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from ..errors import InvalidConfig, UnknownName
+from ..errors import InvalidConfig
 from ..spaces import as_rng
 
 #: prefix of the result columns ``search_after_shrink`` returns (``search_regret@1000``, ...)
@@ -267,12 +267,7 @@ class Optimizer(ABC):
     Params: ClassVar[type]
 
     def __init__(self, **params):
-        from ..shrinkers._base import make_params
-
-        try:
-            self.params = make_params(self.Params, params, self.name)
-        except UnknownName as exc:
-            raise UnknownName(f"parameter of optimizer {self.name!r}", exc.value, exc.accepted) from None
+        self.params = self.Params.build(params, where=f"optimizer {self.name!r}")
 
     def param_dict(self) -> dict:
         return dataclasses.asdict(self.params)

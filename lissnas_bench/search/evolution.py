@@ -28,20 +28,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..shrinkers._base import check
+from .._params import Params, param
 from ._base import Optimizer, SearchState
 
 
 @dataclass(frozen=True)
-class RegularizedEvolutionParams:
-    population: int = 10  #: queue length (NATS-Bench default)
-    tournament: int = 3  #: members drawn (with replacement) to pick a parent (NATS-Bench default)
-    patience: int = 100  #: consecutive already-known children before a fresh random child is forced
-
-    def __post_init__(self):
-        check(self.population >= 1, "re", f"population must be >= 1, got {self.population}")
-        check(self.tournament >= 1, "re", f"tournament must be >= 1, got {self.tournament}")
-        check(self.patience >= 1, "re", f"patience must be >= 1, got {self.patience}")
+class RegularizedEvolutionParams(Params):
+    where = "optimizer 're'"
+    population: int = param(10, ge=1, help="queue length (NATS-Bench default)")
+    tournament: int = param(3, ge=1, help="members drawn (with replacement) to pick a parent (NATS-Bench default)")
+    patience: int = param(100, ge=1, help="consecutive already-known children before a fresh random child is forced")
 
 
 class RegularizedEvolution(Optimizer):

@@ -25,16 +25,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..shrinkers._base import check
+from .._params import Params, param
 from ._base import Optimizer, SearchState
 
 
 @dataclass(frozen=True)
-class LocalSearchParams:
-    n_init: int = 1  #: random architectures queried at each (re)start; the climb starts from their best
-
-    def __post_init__(self):
-        check(self.n_init >= 1, "ls", f"n_init must be >= 1, got {self.n_init}")
+class LocalSearchParams(Params):
+    where = "optimizer 'ls'"
+    n_init: int = param(1, ge=1, help="random architectures queried at each (re)start; the climb starts from their best")
 
 
 class LocalSearch(Optimizer):

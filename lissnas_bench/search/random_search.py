@@ -17,12 +17,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._params import Params
 from ._base import Optimizer, SearchState
 
 
 @dataclass(frozen=True)
-class RandomSearchParams:
+class RandomSearchParams(Params):
     """Random search has no parameters."""
+
+    where = "optimizer 'rs'"
 
 
 class RandomSearch(Optimizer):

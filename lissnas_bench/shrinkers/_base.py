@@ -9,16 +9,14 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import types
-import typing
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
 
-from ..errors import BudgetExhausted, InvalidConfig, UnknownName
+from ..errors import BudgetExhausted, InvalidConfig
 from ..spaces.shrunk import ShrunkSpace
 
 #: columns every trace has, in this order; methods append their own
@@ -31,9 +29,6 @@ _TRACE_DTYPES = {
     "queries": "int64",
     "accepted": "bool",
 }
-_TRUE = {"true", "yes", "on", "1", "t", "y"}
-_FALSE = {"false", "no", "off", "0", "f", "n"}
-_NONE = {"none", "null", ""}
 
 
 @dataclass
@@ -50,82 +45,10 @@ class ShrinkResult:
     info: dict = field(default_factory=dict)
 
 
-# ---------------------------------------------------------------------------------------------- params
-def _is_int(v) -> bool:
-    return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
-
-
-def _coerce(value, tp, fname: str, method: str):
-    """Coerce ``value`` (possibly a CLI string) to the annotated field type ``tp``."""
-    args = typing.get_args(tp)
-    optional = typing.get_origin(tp) in (typing.Union, types.UnionType) and type(None) in args
-    base = next((a for a in args if a is not type(None)), tp) if optional else tp
-    if value is None or (optional and isinstance(value, str) and value.strip().lower() in _NONE):
-        if optional:
-            return None
-        raise InvalidConfig(f"{method}: parameter {fname} must be a {base.__name__}, got None")
-    bad = InvalidConfig(f"{method}: parameter {fname}={value!r} is not a valid {base.__name__}")
-    if base is bool:
-        if isinstance(value, (bool, np.bool_)):
-            return bool(value)
-        if _is_int(value) and value in (0, 1):
-            return bool(value)
-        if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
-            return value.strip().lower() in _TRUE
-        raise bad
-    if base is int:
-        if _is_int(value):
-            return int(value)
-        if isinstance(value, (float, np.floating)) and float(value).is_integer():
-            return int(value)
-        if isinstance(value, str):
-            try:
-                return int(value.strip())
-            except ValueError:
-                try:
-                    f = float(value)
-                except ValueError:
-                    raise bad from None
-                if f.is_integer():
-                    return int(f)
-        raise bad
-    if base is float:
-        if isinstance(value, (bool, np.bool_)):
-            raise bad
-        if isinstance(value, (int, float, np.integer, np.floating)):
-            return float(value)
-        if isinstance(value, str):
-            try:
-                return float(value.strip())
-            except ValueError:
-                raise bad from None
-        raise bad
-    if base is str:
-        return str(value)
-    return value
-
-
-def make_params(params_cls: type, given: dict[str, Any], method: str):
-    """Build the frozen ``Params`` from keyword arguments (values may be CLI strings)."""
-    hints = typing.get_type_hints(params_cls)
-    names = [f.name for f in dataclasses.fields(params_cls)]
-    kwargs = {}
-    for key, value in given.items():
-        if key not in names:
-            raise UnknownName("parameter", key, names)
-        kwargs[key] = _coerce(value, hints[key], key, method)
-    return params_cls(**kwargs)
-
-
-def check(cond: bool, method: str, message: str) -> None:
-    """Raise ``InvalidConfig("method: message")`` unless ``cond``; for ``__post_init__`` validation."""
-    if not cond:
-        raise InvalidConfig(f"{method}: {message}")
-
-
 # ---------------------------------------------------------------------------------------------- shrinker
 class Shrinker(ABC):
-    """Base class: subclasses set ``name``, ``Params`` (frozen dataclass) and implement ``shrink``."""
+    """Base class: subclasses set ``name``, ``Params`` (a frozen ``_params.Params`` dataclass whose fields declare
+    their constraints) and implement ``shrink``."""
 
     name: ClassVar[str] = ""
     Params: ClassVar[type]
@@ -133,7 +56,7 @@ class Shrinker(ABC):
     needs_reference: ClassVar[bool] = False
 
     def __init__(self, **params):
-        self.params = make_params(self.Params, params, self.name)
+        self.params = self.Params.build(params, where=self.name)
 
     @abstractmethod
     def shrink(self, oracle, rng: np.random.Generator, reference_size: int | None = None) -> ShrinkResult:
@@ -159,7 +82,7 @@ class Shrinker(ABC):
                 f"{self.name} is size-matched and needs a reference size: set {param}=N "
                 "(comparisons pass the size of LISSNAS's result in the same cell)"
             )
-        if not _is_int(size) or size < 1:
+        if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1:
             raise InvalidConfig(f"{self.name}: reference size must be a positive integer, got {size!r}")
         if size > domain_size:
             raise InvalidConfig(

@@ -22,26 +22,23 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..spaces import as_rng
-from ._base import Shrinker, check, query_or_none, sample_stats, top
+from .._params import Params, param, require
+from ._base import Shrinker, query_or_none, sample_stats, top
 from ..spaces.shrunk import Pockets, Product
 
 
 @dataclass(frozen=True)
-class LissnasParams:
-    n: int = 100  #: architectures sampled per iteration
-    k: int = 10  #: seeds (pocket centres) kept per iteration
-    radius: int = 1  #: pocket radius in the space's neighbour graph
-    tol: float = 0.0  #: a space is accepted when its sample mean beats the previous one by more than tol
-    max_iters: int = 20  #: at most this many shrink steps (S_1 .. S_max_iters), i.e. max_iters + 1 samples
-    union: bool = False  #: return the union of all accepted spaces instead of the last one
+class LissnasParams(Params):
+    where = "lissnas"
+    n: int = param(100, ge=1, help="architectures sampled per iteration")
+    k: int = param(10, ge=1, help="seeds (pocket centres) kept per iteration")
+    radius: int = param(1, ge=1, help="pocket radius in the space's neighbour graph")
+    tol: float = param(0.0, ge=0, help="a space is accepted when its sample mean beats the previous one by more than tol")
+    max_iters: int = param(20, ge=1, help="at most this many shrink steps (max_iters + 1 samples)")
+    union: bool = param(False, help="return the union of all accepted spaces instead of the last one")
 
-    def __post_init__(self):
-        check(self.n >= 1, "lissnas", f"n must be >= 1, got {self.n}")
-        check(self.k >= 1, "lissnas", f"k must be >= 1, got {self.k}")
-        check(self.k <= self.n, "lissnas", f"k={self.k} > n={self.n}: cannot keep more seeds than are sampled")
-        check(self.radius >= 1, "lissnas", f"radius must be >= 1, got {self.radius}")
-        check(bool(np.isfinite(self.tol)) and self.tol >= 0, "lissnas", f"tol must be finite and >= 0, got {self.tol}")
-        check(self.max_iters >= 1, "lissnas", f"max_iters must be >= 1, got {self.max_iters}")
+    def check(self):
+        require(self.k <= self.n, f"k={self.k} > n={self.n}:", "cannot keep more seeds than are sampled")
 
 
 class LISSNAS(Shrinker):

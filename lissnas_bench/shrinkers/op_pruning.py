@@ -25,23 +25,19 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..spaces import ARCH_DTYPE, as_rng
-from ._base import Shrinker, check, query_or_none, sample_stats
+from .._params import Params, param
+from ._base import Shrinker, query_or_none, sample_stats
 from ..spaces.shrunk import Product
 
 
 @dataclass(frozen=True)
-class OpPruningParams:
-    n: int = 100  #: architectures sampled per round
-    drops: int | None = None  #: pairs dropped per round (default: the budget-paced schedule, see below)
-    target_size: int | None = None  #: stop once |S| <= this (default: the reference size)
-    max_rounds: int | None = None  #: stop after this many rounds (default: no limit)
-    reuse: bool = True  #: score with every queried architecture still in S, not only this round's sample
-
-    def __post_init__(self):
-        check(self.n >= 1, "op-pruning", f"n must be >= 1, got {self.n}")
-        check(self.drops is None or self.drops >= 1, "op-pruning", f"drops must be >= 1, got {self.drops}")
-        check(self.target_size is None or self.target_size >= 1, "op-pruning", "target_size must be >= 1")
-        check(self.max_rounds is None or self.max_rounds >= 1, "op-pruning", "max_rounds must be >= 1")
+class OpPruningParams(Params):
+    where = "op-pruning"
+    n: int = param(100, ge=1, help="architectures sampled per round")
+    drops: int | None = param(None, ge=1, help="pairs dropped per round (default: the budget-paced schedule)")
+    target_size: int | None = param(None, ge=1, help="stop once |S| <= this (default: the reference size)")
+    max_rounds: int | None = param(None, ge=1, help="stop after this many rounds (default: no limit)")
+    reuse: bool = param(True, help="score with every queried architecture still in S, not only this round's sample")
 
 
 def _scores(space, archs: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

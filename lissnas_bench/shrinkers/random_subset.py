@@ -16,16 +16,15 @@ import math
 from dataclasses import dataclass
 
 from ..spaces import as_rng
-from ._base import Shrinker, check
+from .._params import Params, param
+from ._base import Shrinker
 from ..spaces.shrunk import Explicit
 
 
 @dataclass(frozen=True)
-class RandomParams:
-    size: int | None = None  #: subset size (default: the reference size)
-
-    def __post_init__(self):
-        check(self.size is None or self.size >= 1, "random", f"size must be >= 1, got {self.size}")
+class RandomParams(Params):
+    where = "random"
+    size: int | None = param(None, ge=1, help="subset size (default: the reference size)")
 
 
 class RandomSubset(Shrinker):

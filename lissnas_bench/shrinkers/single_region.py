@@ -19,18 +19,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..spaces import as_rng
-from ._base import Shrinker, check, query_or_none, sample_stats, top
+from .._params import Params, param
+from ._base import Shrinker, query_or_none, sample_stats, top
 from ..spaces.shrunk import Pockets, Product
 
 
 @dataclass(frozen=True)
-class SingleRegionParams:
-    n: int = 100  #: architectures sampled to find the centre
-    size: int | None = None  #: size to reach (default: the reference size)
-
-    def __post_init__(self):
-        check(self.n >= 1, "single-region", f"n must be >= 1, got {self.n}")
-        check(self.size is None or self.size >= 1, "single-region", f"size must be >= 1, got {self.size}")
+class SingleRegionParams(Params):
+    where = "single-region"
+    n: int = param(100, ge=1, help="architectures sampled to find the centre")
+    size: int | None = param(None, ge=1, help="size to reach (default: the reference size)")
 
 
 class SingleRegion(Shrinker):

@@ -18,18 +18,16 @@ from dataclasses import dataclass
 
 from ..errors import InvalidConfig
 from ..spaces import as_rng
-from ._base import Shrinker, check, query_or_none, sample_stats, top
+from .._params import Params, param
+from ._base import Shrinker, query_or_none, sample_stats, top
 from ..spaces.shrunk import Explicit, Product
 
 
 @dataclass(frozen=True)
-class TopSamplesParams:
-    fraction: float = 0.1  #: share of the sample kept, in (0, 1]
-    n: int | None = None  #: architectures sampled (default: the whole remaining budget)
-
-    def __post_init__(self):
-        check(0 < self.fraction <= 1, "top-samples", f"fraction must be in (0, 1], got {self.fraction}")
-        check(self.n is None or self.n >= 1, "top-samples", f"n must be >= 1, got {self.n}")
+class TopSamplesParams(Params):
+    where = "top-samples"
+    fraction: float = param(0.1, gt=0, le=1, help="share of the sample kept, in (0, 1]")
+    n: int | None = param(None, ge=1, help="architectures sampled (default: the whole remaining budget)")
 
 
 class TopSamples(Shrinker):

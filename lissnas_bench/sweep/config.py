@@ -261,7 +261,7 @@ def _build(v: _V, method: str, given: dict, field: str, kind: str, known: list[s
         obj = factory(method, **given)
     except UnknownName as exc:
         where = "grid" if exc.value in grid_keys else "params"
-        raise v.err(f"{field}.{where}.{exc.value}", str(exc)) from None
+        raise v.err(f"{field}.{where}.{exc.value}", str(UnknownName(exc.kind, exc.value, exc.accepted))) from None
     except LissnasBenchError as exc:
         shown = ", ".join(f"{k}={x!r}" for k, x in given.items())
         raise v.err(field, f"{exc}" + (f" (parameters: {shown})" if shown else "")) from None
