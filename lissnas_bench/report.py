@@ -10,11 +10,14 @@ Everything in it is computed from the results folder's own tables, so ``rebuild`
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 from pathlib import Path
 
 from ._io import write_text_atomic
+
+log = logging.getLogger(__name__)
 
 #: the columns of the summary table, in order, with their headers (a column is shown when the run has it)
 TABLE_COLUMNS = (
@@ -143,20 +146,26 @@ def parse_summary_markdown(text: str):
 
 def _config_lines(manifest: dict) -> list[str]:
     cfg = manifest["config"]
+    seeds = cfg["seeds"]
+    seeds_text = (f"{len(seeds)} per (benchmark, dataset)" + ("" if seeds == list(range(len(seeds)))
+                                                               else f" (indices {', '.join(map(str, seeds))})"))
     lines = [
         "- **benchmarks**: " + "; ".join(
             f"`{t['benchmark_id']}` / `{t['dataset']}` (metric `{t['metric']}`, |S| = {t['space_size']:,}"
             + (f", proxy `{t['proxy']}`" if t.get("proxy") else "") + ")" for t in manifest["targets"]),
-        "- **methods**: " + ", ".join(f"`{m}`" for m in cfg["methods"]),
-        f"- **seeds**: {cfg['seeds']} per (benchmark, dataset), derived from root seed {cfg['root_seed']} "
-        f"with `numpy.random.SeedSequence`",
+        "- **methods**: " + ", ".join(f"`{v['label']}`" for v in cfg["shrinkers"]),
+        f"- **seeds**: {seeds_text}, derived from root seed {cfg['root_seed']} with `numpy.random.SeedSequence`",
         f"- **budget**: {cfg['budget']:,} distinct queries per method and seed; **q** = {cfg['q']:g} "
         f"(top-q fraction T_q for recall/precision/enrichment)",
     ]
-    if cfg.get("search"):
+    if cfg.get("reference"):
+        lines.append(f"- **reference**: the size-matched baselines copy |S′| of `{cfg['reference']['label']}` in "
+                     "the same cell")
+    if cfg.get("optimizers"):
+        opts = ", ".join(f"`{o['label']}`" for o in cfg["optimizers"])
         lines.append(
-            f"- **search**: {', '.join(f'`{o}`' for o in cfg['search'])} after every shrink, inside S′, continuing "
-            f"the shrinker's oracle up to {cfg['search_budget']:,} distinct queries per cell in total (the "
+            f"- **search**: {opts} after every shrink, inside S′, "
+            f"continuing the shrinker's oracle up to {cfg['search_budget']:,} distinct queries per cell in total (the "
             f"shrinker's included); `full` = the same optimizers on the whole space with the same total budget")
     lines.append(f"- **configuration hash**: `{manifest['config_hash']}`")
     params = {**(manifest.get("methods") or {}), **(manifest.get("optimizers") or {})}
@@ -192,7 +201,7 @@ def render_report(manifest: dict, results, summary, figures: dict[str, dict[str,
                "(exact when S′ can be enumerated); regret = max_S f − max_S′ f; recall@q = share of the true "
                "top-q architectures kept; enrichment = precision / q; shrink index and diversity as defined "
                "in `docs/metrics.md`; queries = distinct architectures queried.")
-    search = manifest["config"].get("search")
+    search = manifest["config"].get("optimizers")
     if search:
         B = manifest["config"]["search_budget"]
         out.append("")
@@ -222,3 +231,52 @@ def write_report(out, *, manifest: dict, results, summary, figures: dict[str, di
     path = Path(out) / "report.md"
     write_text_atomic(path, render_report(manifest, results, summary, figures))
     return path
+
+
+def publish(out, plan=None, *, figures: bool = True, workers: int = 1) -> Path:
+    """Draw the figures of a results folder (its tables must be written) and write its ``report.md``.
+
+    >>> from lissnas_bench.report import publish
+    >>> publish("results/demo")                                  # doctest: +SKIP
+    """
+    import json
+    import time
+
+    import pandas as pd
+
+    from .experiments import ResultsFolder, load_cells, prepare
+    from .experiments.aggregate import is_full, results_frame
+
+    folder = ResultsFolder(out)
+    man = json.loads(folder.manifest.read_text())
+    if plan is None:
+        from .experiments import Experiment
+
+        plan = prepare(Experiment.from_dict(man["config"]))
+    results = pd.read_parquet(folder.results)
+    summary = pd.read_csv(folder.summary)
+    figs: dict = {}
+    if figures and len(results):
+        from .plots.compare import make_figures
+
+        cells = [c for c in load_cells(folder.root, plan) if not is_full(c) and c.get("status", "ok") == "ok"]
+        shrink = results_frame(cells)  # typed without the search-only `full` rows
+        extra = {}
+        if folder.curves.exists():
+            extra = {"curves": pd.read_parquet(folder.curves), "shrink_budget": plan.experiment.budget}
+        t0 = time.perf_counter()
+        with _pool(workers) as pool:
+            figs = make_figures(folder.root, manifest=man, results=shrink, traces=pd.read_parquet(folder.traces),
+                                distributions=pd.read_parquet(folder.distributions), cells=cells, pool=pool, **extra)
+        log.info("%d figures drawn in %.1f s", sum(len(v) for v in figs.values()), time.perf_counter() - t0)
+    return write_report(folder.root, manifest=man, results=results, summary=summary, figures=figs)
+
+
+def _pool(workers: int):
+    import concurrent.futures as cf
+    import contextlib
+    import multiprocessing as mp
+
+    if workers <= 1:
+        return contextlib.nullcontext(None)
+    return cf.ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"))

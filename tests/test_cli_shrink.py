@@ -105,7 +105,7 @@ def test_compare_table_file(capsys, tmp_path, analognas):
         (["compare", "analognas", "--methods", "lissnas,bogus"], "unknown method 'bogus'"),
         (["compare", "analognas", "--param", "lissnas.kk=1"], "unknown parameter 'kk'"),
         (["compare", "analognas", "--param", "k=1"], "METHOD.KEY=VALUE"),
-        (["compare", "analognas", "--param", "lissnas.k=abc"], "k='abc'"),
+        (["compare", "analognas", "--param", "lissnas.k=abc"], "k must be an integer, got 'abc'"),
         (["compare", "analognas", "--budget", "50"], "budget 50 < n=100"),
         (["compare", "analognas", "--param", "lissnas.radius=0"], "radius must be >= 1"),
         (["compare", "analognas", "--param", "lissnas.k=200"], "k=200 > n=100"),

@@ -12,7 +12,9 @@ import pytest
 from conftest import run_cli as run
 from lissnas_bench.errors import InvalidConfig, UnknownName
 from lissnas_bench.report import parse_summary_markdown, table_columns
-from lissnas_bench.runner import SEARCH_FULL, ComparisonConfig, Target, load_results, prepare, run_comparison
+from lissnas_bench.api import run_comparison, run_sweep
+from lissnas_bench.experiments import FULL as SEARCH_FULL
+from lissnas_bench.experiments import ComparisonConfig, Target, load_results, prepare
 
 OPTS = ("rs", "re", "ls")
 B, B2 = 200, 400  # shrink budget, search budget (total per cell)
@@ -87,7 +89,7 @@ def test_curves_match_the_columns(search_run):
     out, df = search_run
     curves = pd.read_parquet(out / "curves.parquet")
     assert list(curves.columns) == ["benchmark", "dataset", "metric", "method", "optimizer", "seed", "queries",
-                                    "best_so_far", "regret"]
+                                    "best_so_far", "regret", "sim_seconds"]
     assert set(curves.method) == {"lissnas", "random", "top-samples", SEARCH_FULL} and set(curves.optimizer) == set(
         OPTS)
     for (ds, m, opt, s), g in curves.groupby(["dataset", "method", "optimizer", "seed"]):
@@ -105,7 +107,7 @@ def test_curves_match_the_columns(search_run):
 def test_summary_report_and_figure(search_run):
     out, _ = search_run
     results, summary, man = load_results(out)
-    assert man["config"]["search"] == list(OPTS) and man["config"]["search_budget"] == B2
+    assert [o["method"] for o in man["config"]["optimizers"]] == list(OPTS) and man["config"]["search_budget"] == B2
     assert set(man["optimizers"]) == set(OPTS)
     for opt in OPTS:
         assert f"search_regret@{B2}[{opt}]_mean" in summary.columns
@@ -169,19 +171,16 @@ def test_resume_with_search(search_run, tmp_path):
         run_comparison(small_config(search=(), search_budget=None), part, figures=False)
 
 
-def test_same_numbers_as_the_sweep(search_run):
-    """compare --search uses the sweep's seed streams and accounting: a sweep cell gives the same regret."""
-    from lissnas_bench.sweep import expand, load_config, run_cell
-
+def test_same_numbers_as_the_sweep(search_run, tmp_path):
+    """compare --search and a sweep are the same engine: a sweep's cell gives the same regret."""
     _, df = search_run
-    cfg = load_config({"name": "x", "seeds": [1], "shrink_budget": B, "search_budget": B2,
-                       "benchmarks": [{"benchmark": "nasbench-graph", "datasets": ["cora"]}],
-                       "shrinkers": ["full", "lissnas", "random"], "optimizers": list(OPTS)})
-    for spec in expand(cfg):
-        rec = run_cell(spec)
-        row = rec["row"]
-        assert row["status"] == "ok", row
-        mine = df[(df.dataset == "cora") & (df.seed == 1) & (df.method == row["shrinker"])].iloc[0]
+    s = run_sweep({"name": "x", "seeds": [1], "shrink_budget": B, "search_budget": B2,
+                   "benchmarks": [{"benchmark": "nasbench-graph", "datasets": ["cora"]}],
+                   "shrinkers": ["full", "lissnas", "random"], "optimizers": list(OPTS)}, tmp_path, workers=1,
+                  figures=False)
+    assert s.failed == 0 and len(s.searches) == 3 * len(OPTS)
+    for _, row in s.searches.iterrows():
+        mine = df[(df.dataset == "cora") & (df.seed == 1) & (df.method == row["method"])].iloc[0]
         opt = row["optimizer"]
         for q in (B2, B2 // 2, B2 // 4):
             assert mine[f"search_regret@{q}[{opt}]"] == pytest.approx(row[f"search_regret@{q}"], abs=1e-12)

@@ -11,8 +11,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from lissnas_bench.runner import ComparisonConfig, Target, run_comparison
-from lissnas_bench.sweep import run_sweep
+from lissnas_bench.api import run_comparison, run_sweep
+from lissnas_bench.experiments import ComparisonConfig, Target
 
 PINNED = json.loads((Path(__file__).parent / "data" / "pinned_cells.json").read_text())
 
@@ -41,10 +41,10 @@ def test_comparison_cells_are_pinned(tmp_path):
 
 def test_sweep_cells_are_pinned(tmp_path):
     s = run_sweep(PINNED["sweep"]["config"], tmp_path / "s", workers=1, figures=False)
-    df = s.results
+    df = s.searches
     for want in PINNED["sweep"]["rows"]:
         sel = df[(df["benchmark"] == want["benchmark"]) & (df["dataset"] == want["dataset"])
-                 & (df["shrinker"] == want["shrinker"]) & (df["optimizer"] == want["optimizer"])
+                 & (df["method"] == want["shrinker"]) & (df["optimizer"] == want["optimizer"])
                  & (df["seed"] == want["seed"])]
         assert len(sel) == 1, want
         row = sel.iloc[0]

@@ -16,8 +16,8 @@ from lissnas_bench.search import (
     get_optimizer,
     search_after_shrink,
     search_seeds,
-    shrink_queries_of,
 )
+from lissnas_bench.experiments import shrink_queries_of
 from lissnas_bench.shrinkers import Explicit, Pockets, Product, get_shrinker
 from lissnas_bench.spaces import get_space
 

@@ -1,5 +1,6 @@
-"""Sweeps: configuration errors naming the field, grid expansion and cell keys, identical results from every
-executor (serial, local processes, Dask), resume after SIGKILL, failing cells, folder refusal, the ``run`` command."""
+"""Sweeps (``run CONFIG.yaml``) on the one engine: configuration errors naming the field, grids and cell keys,
+identical results from every executor (serial, local processes, Dask), resume after SIGKILL, failing cells,
+folder refusal, the ``run`` command."""
 
 from __future__ import annotations
 
@@ -16,15 +17,16 @@ import pandas as pd
 import pytest
 import yaml
 
+from lissnas_bench.api import run_comparison, run_sweep
 from lissnas_bench.errors import DataFileError, InvalidConfig
-from lissnas_bench.sweep import (
+from lissnas_bench.experiments import (
+    ComparisonConfig,
     DaskExecutor,
     LocalExecutor,
     SweepConfigError,
-    expand,
+    Target,
     load_config,
-    run_cell,
-    run_sweep,
+    prepare,
 )
 
 BASE = {
@@ -39,7 +41,7 @@ BASE = {
     "optimizers": ["rs", "re", "ls"],
 }
 #: columns that depend on the machine, not on the numbers
-TIMING = ("shrink_seconds", "search_seconds", "wall_seconds")
+TIMING = ("search_seconds", "wall_seconds", "eval_seconds")
 
 
 def cfg(**changes):
@@ -52,9 +54,9 @@ def cfg(**changes):
     return d
 
 
-def numbers(out) -> pd.DataFrame:
-    df = pd.read_parquet(Path(out) / "results.parquet")
-    return df.drop(columns=[c for c in TIMING if c in df.columns])
+def numbers(out, table="searches.parquet") -> pd.DataFrame:
+    df = pd.read_parquet(Path(out) / table)
+    return df.drop(columns=[c for c in df.columns if c in TIMING or c.startswith("search_seconds")])
 
 
 # ---------------------------------------------------------------------------------------------- configuration
@@ -74,6 +76,8 @@ def numbers(out) -> pd.DataFrame:
     ({"shrinkers": [{"params": {"k": 3}}]}, "shrinkers[0].method: missing"),
     ({"shrinkers": ["full", "full"]}, "label 'full' is used twice"),
     ({"shrinkers": ["lissnas"]}, "shrink_budget: lissnas: budget 60 < n=100"),
+    ({"name": "../../etc"}, "name: '../../etc' is not a plain folder name"),
+    ({"name": "/tmp/x"}, "name: '/tmp/x' is not a plain folder name"),
     ({"optimizers": ["rs", "sa"]}, "optimizers[1]: unknown optimizer 'sa'"),
     ({"optimizers": [{"method": "re", "params": {"pop": 3}}]}, "optimizers[0].params.pop: unknown parameter"),
     ({"optimizers": [{"method": "re", "params": {"tournament": 0}}]}, "tournament must be >= 1"),
@@ -107,50 +111,48 @@ def test_config_file_errors(tmp_path):
         load_config(tmp_path / "missing.yaml")
 
 
-def test_expand_grid_and_keys():
+def test_grid_labels_and_keys():
     c = load_config(cfg(shrinkers=["full", {"method": "lissnas", "params": {"n": 20}, "grid": {"k": [2, 5]}}],
                         reference=None, seeds=[0, 4]))
-    cells = expand(c)
-    assert len(cells) == c.n_cells == 1 * 3 * 3 * 2
+    plan = prepare(c)
+    assert plan.n_cells == 1 * 3 * 2
     assert [s.label for s in c.shrinkers] == ["full", "lissnas(n=20,k=2)", "lissnas(n=20,k=5)"]
-    assert len({x["key"] for x in cells}) == len(cells)
-    assert {x["seed"] for x in cells} == {0, 4}
-    assert dict(c.shrinkers[1].params)["radius"] == 1  # defaults are filled in (they are part of the key)
-    # a cell's key (and so its seed stream) does not depend on the rest of the grid, only on the cell itself
-    bigger = expand(load_config(cfg(shrinkers=["full", {"method": "lissnas", "params": {"n": 20},
-                                                        "grid": {"k": [2, 5, 10]}}], reference=None,
-                                    seeds=[0, 4, 9])))
-    assert {x["key"] for x in cells} <= {x["key"] for x in bigger}
-    # ... but does depend on everything that changes its numbers
-    other = expand(load_config(cfg(shrinkers=["full"], reference=None, search_budget=121, seeds=[0, 4])))
-    assert not {x["key"] for x in other} & {x["key"] for x in cells}
+    keys = [plan.cell_key(t, v.label, s) for t, s, v in plan.cells()]
+    assert len(set(keys)) == len(keys) and "analognas-cifar10__lissnas_n=20_k=5__seed004" in keys
+    assert {s for _, s, _ in plan.cells()} == {0, 4}
+    assert dict(c.shrinkers[1].params)["radius"] == 1  # defaults are filled in (they are part of the hash)
+    # the hash changes with everything that changes the numbers, not with the name
+    other = prepare(load_config(cfg(shrinkers=["full"], reference=None, search_budget=121, seeds=[0, 4])))
+    assert other.config_hash != plan.config_hash
+    renamed = prepare(load_config(cfg(name="other", shrinkers=["full", {"method": "lissnas", "params": {"n": 20},
+                                                                         "grid": {"k": [2, 5]}}], reference=None,
+                                      seeds=[0, 4])))
+    assert renamed.config_hash == plan.config_hash
 
 
-def test_shrink_phase_is_the_comparisons(analognas):
-    """A sweep cell's shrinker sees exactly the comparison runner's seed stream and budget."""
-    from lissnas_bench.runner import _stable_int, run_cell as compare_cell, seed_sequence
-    from lissnas_bench.shrinkers import get_shrinker
-
-    c = load_config(cfg(shrinkers=[{"method": "lissnas", "params": {"n": 20, "k": 5}}], optimizers=["rs"],
-                        seeds=[3]))
-    rec = run_cell(expand(c)[0])
-    ss = seed_sequence(0, _stable_int("analognas", "cifar10", "baseline_accuracy"), 3)
-    ref = compare_cell(analognas, "cifar10", "baseline_accuracy", "lissnas", get_shrinker("lissnas", n=20, k=5),
-                       budget=60, ss=ss)
-    assert rec["row"]["shrunk_size"] == ref["row"]["size"]
-    assert rec["row"]["shrink_queries"] == ref["row"]["queries"]
+def test_shrink_phase_is_the_comparisons(tmp_path):
+    """A sweep cell's shrinker sees exactly the comparison's seed stream and budget: same |S'|, same queries."""
+    s = run_sweep(cfg(shrinkers=[{"method": "lissnas", "params": {"n": 20, "k": 5}}], optimizers=["rs"],
+                      seeds=[3]), tmp_path / "s", workers=1, figures=False)
+    df = run_comparison(ComparisonConfig(targets=(Target("analognas"),), methods=("lissnas",), seeds=4, budget=60,
+                                         params={"lissnas": {"n": 20, "k": 5}}), tmp_path / "c", figures=False)
+    mine = df[df.seed == 3].iloc[0]
+    row = s.results.iloc[0]
+    assert (row["size"], row["queries"], row["cell_seed"]) == (mine["size"], mine["queries"], mine["cell_seed"])
 
 
-def test_cell_contents(analognas):
-    cells = expand(load_config(cfg()))
-    rec = run_cell(next(x for x in cells if x["shrinker"]["method"] == "random" and x["optimizer"]["method"] == "re"))
-    row = rec["row"]
+def test_cell_contents(serial_run):
+    res = pd.read_parquet(serial_run / "searches.parquet")
+    row = res[(res.method == "random") & (res.optimizer == "re")].iloc[0]
     assert row["status"] == "ok" and row["reference_size"] >= 1 and row["shrink_queries"] == 0
     assert row["search_total_queries"] <= 120 and row["shrunk_size"] == row["reference_size"]
-    assert set(row) >= {"search_regret@120", "search_regret@60", "search_regret@30", "regret", "best_arch"}
-    assert rec["curve"]["queries"][-1] == 120 and len(rec["curve"]["best"]) == len(rec["curve"]["queries"])
-    full = run_cell(next(x for x in cells if x["shrinker"]["method"] == "full"))
-    assert full["row"]["search_total_queries"] == 120 and full["row"]["shrunk_size"] == 15625
+    assert {"search_regret@120", "search_regret@60", "search_regret@30", "regret", "best_arch"} <= set(res.columns)
+    full = res[res.method == "full"]
+    assert (full["search_total_queries"] == 120).all() and (full["shrunk_size"] == 15625).all()
+    cell = json.loads((serial_run / "cells" / "analognas-cifar10__random__seed000.json").read_text())
+    curve = cell["curves"]["re"]
+    assert curve["queries"][-1] == row["search_total_queries"] and len(curve["best"]) == len(curve["queries"])
+    assert cell["row"]["search_total_queries[re]"] == row["search_total_queries"]
 
 
 # ---------------------------------------------------------------------------------------------- executors
@@ -158,30 +160,31 @@ def test_cell_contents(analognas):
 def serial_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("serial")
     s = run_sweep(cfg(), out, workers=1)
-    assert (s.total, s.ran, s.skipped, s.failed) == (18, 18, 0, 0)
+    assert (s.total, s.ran, s.skipped, s.failed) == (6, 6, 0, 0)
     return out
 
 
 def test_outputs(serial_run):
-    res = pd.read_parquet(serial_run / "results.parquet")
+    res = pd.read_parquet(serial_run / "searches.parquet")
     assert len(res) == 18 and (res["status"] == "ok").all()
-    assert list(res.columns[:9]) == ["cell", "benchmark", "dataset", "metric", "shrinker", "optimizer", "seed",
-                                     "status", "error"]
-    sm = pd.read_csv(serial_run / "summary.csv")
+    assert list(res.columns[:7]) == ["benchmark", "dataset", "metric", "method", "optimizer", "seed", "status"]
+    sm = pd.read_csv(serial_run / "search_summary.csv")
     assert len(sm) == 9 and (sm["n_seeds"] == 2).all() and "search_regret@120_ci95" in sm.columns
+    cells = pd.read_parquet(serial_run / "results.parquet")
+    assert len(cells) == 6 and set(cells["method"]) == {"full", "lissnas(n=20,k=5)", "random"}
     curves = pd.read_parquet(serial_run / "curves.parquet")
-    assert (curves.groupby("cell").size() == 22).all()  # 20 evenly spaced points, plus regret_at 30 and 60
+    assert (curves.groupby(["method", "optimizer", "seed"]).size() == 22).all()  # 20 points + regret_at 30, 60
     assert {30, 60, 120} <= set(curves["queries"]) and (curves["regret"] >= 0).all()
     man = json.loads((serial_run / "manifest.json").read_text())
-    assert man["status"] == "complete" and man["cells"]["ok"] == 18 and len(man["keys"]) == 18
-    assert sorted(p.name for p in (serial_run / "figures").iterdir()) == [
-        "search_regret__analognas-cifar10-baseline_accuracy.png",
-        "search_regret__analognas-cifar10-baseline_accuracy.svg"]
+    assert man["status"] == "complete" and man["cells"]["ran"] == 6 and len(man["keys"]) == 6
+    assert (serial_run / "figures" / "analognas-cifar10" / "search_regret.png").exists()
+    assert "search regret@120 [re]" in (serial_run / "report.md").read_text()
 
 
 def test_local_processes_give_identical_results(serial_run, tmp_path):
     run_sweep(cfg(), tmp_path, executor=LocalExecutor(2, batch=3))
     pd.testing.assert_frame_equal(numbers(tmp_path), numbers(serial_run))
+    pd.testing.assert_frame_equal(numbers(tmp_path, "results.parquet"), numbers(serial_run, "results.parquet"))
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "curves.parquet"),
                                   pd.read_parquet(serial_run / "curves.parquet"))
 
@@ -189,12 +192,12 @@ def test_local_processes_give_identical_results(serial_run, tmp_path):
 def test_dask_gives_identical_results(serial_run, tmp_path):
     pytest.importorskip("distributed")
     s = run_sweep(cfg(), tmp_path, executor=DaskExecutor(local_workers=2, processes=False, batch=4))
-    assert s.ran == 18 and s.failed == 0
+    assert s.ran == 6 and s.failed == 0
     pd.testing.assert_frame_equal(numbers(tmp_path), numbers(serial_run))
 
 
 def test_executor_options():
-    from lissnas_bench.sweep import make_executor
+    from lissnas_bench.experiments import make_executor
 
     assert make_executor(workers=3).describe() == {"executor": "local", "workers": 3, "batch": 1}
     with pytest.raises(InvalidConfig, match="--batch"):
@@ -215,7 +218,7 @@ def test_resume_after_sigkill(serial_run, tmp_path):
     big = cfg(seeds=4, search_budget=300)
     (tmp_path / "c.yaml").write_text(yaml.safe_dump(big, sort_keys=False))
     out = tmp_path / "killed"
-    code = ("import sys; from lissnas_bench.sweep import run_sweep\n"
+    code = ("import sys; from lissnas_bench import run_sweep\n"
             f"run_sweep({str(tmp_path / 'c.yaml')!r}, {str(out)!r}, workers=1, figures=False)\n")
     proc = subprocess.Popen([sys.executable, "-c", code], env=os.environ.copy(), start_new_session=True,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -230,37 +233,39 @@ def test_resume_after_sigkill(serial_run, tmp_path):
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
     n_before = len(list(cells.glob("*.json")))
-    assert 3 <= n_before < 36, f"the run was not killed mid-way ({n_before} cells)"
+    assert 3 <= n_before < 12, f"the run was not killed mid-way ({n_before} cells)"
     assert not (out / "results.parquet").exists()
 
     s = run_sweep(big, out, workers=1, figures=False)
-    assert s.skipped >= n_before - 1 and s.skipped + s.ran == 36 and s.failed == 0
+    assert s.skipped >= n_before - 1 and s.skipped + s.ran == 12 and s.failed == 0
     ref = tmp_path / "uninterrupted"
     run_sweep(big, ref, workers=1, figures=False)
     pd.testing.assert_frame_equal(numbers(out), numbers(ref))
 
 
 def test_failing_cell_is_recorded_and_retried(tmp_path, monkeypatch):
-    import lissnas_bench.sweep.cell as cell_mod
+    import lissnas_bench.experiments.cell as cell_mod
 
-    real = cell_mod._run
+    real = cell_mod._shrink_cell
 
-    def flaky(spec):
-        if spec["optimizer"]["method"] == "ls" and spec["seed"] == 1:
+    def flaky(plan, t, v, seed, ref):
+        if v.method == "random" and seed == 1:
             raise RuntimeError("boom")
-        return real(spec)
+        return real(plan, t, v, seed, ref)
 
-    monkeypatch.setattr(cell_mod, "_run", flaky)
+    monkeypatch.setattr(cell_mod, "_shrink_cell", flaky)
     s = run_sweep(cfg(), tmp_path, workers=1, figures=False)
-    assert (s.ran, s.failed) == (18, 3)
+    assert (s.ran, s.failed) == (6, 1)
     res = pd.read_parquet(tmp_path / "results.parquet")
     bad = res[res["status"] == "failed"]
-    assert len(bad) == 3 and (bad["error"] == "RuntimeError: boom").all() and (bad["optimizer"] == "ls").all()
+    assert len(bad) == 1 and (bad["error"] == "RuntimeError: boom").all() and (bad["method"] == "random").all()
+    assert "Traceback" in json.loads((tmp_path / "cells" / "analognas-cifar10__random__seed001.json").read_text())[
+        "traceback"]
     sm = pd.read_csv(tmp_path / "summary.csv")
-    assert sm.loc[sm["optimizer"] == "ls", "n_failed"].tolist() == [1, 1, 1]
-    monkeypatch.setattr(cell_mod, "_run", real)
+    assert sm.loc[sm["method"] == "random", "n_failed"].tolist() == [1]
+    monkeypatch.setattr(cell_mod, "_shrink_cell", real)
     s = run_sweep(cfg(), tmp_path, workers=1, figures=False)
-    assert (s.ran, s.skipped, s.failed) == (3, 15, 0)
+    assert (s.ran, s.skipped, s.failed) == (1, 5, 0)
 
 
 def test_other_configuration_is_refused_unless_force(serial_run, tmp_path):
@@ -269,6 +274,8 @@ def test_other_configuration_is_refused_unless_force(serial_run, tmp_path):
         run_sweep(cfg(optimizers=["re"]), tmp_path, workers=1, figures=False)
     s = run_sweep(cfg(optimizers=["re"]), tmp_path, workers=1, figures=False, force=True)
     assert s.ran == 6 and len(list((tmp_path / "cells").glob("*.json"))) == 6
+    assert {json.loads(p.read_text())["config_hash"] for p in (tmp_path / "cells").glob("*.json")} == {
+        json.loads((tmp_path / "manifest.json").read_text())["config_hash"]}
 
 
 # ---------------------------------------------------------------------------------------------- CLI
@@ -286,10 +293,11 @@ def test_cli_run(tmp_path):
     runner = CliRunner()
     r = runner.invoke(app, ["run", str(p), "--out", str(tmp_path / "o"), "--workers", "1", "--json", "--no-figures"])
     assert r.exit_code == 0, r.output
+    assert r.stdout.lstrip().startswith("{"), r.stdout[:2000]
     d = json.loads(r.stdout)
-    assert (d["total"], d["ran"], d["failed"]) == (6, 6, 0) and len(d["summary"]) == 6
+    assert (d["total"], d["ran"], d["failed"]) == (3, 3, 0) and len(d["summary"]) == 6
     r = runner.invoke(app, ["run", str(p), "--out", str(tmp_path / "o"), "--workers", "1"])
-    assert r.exit_code == 0 and "0 ran, 6 skipped" in r.output and "analognas / cifar10" in r.output
+    assert r.exit_code == 0 and "0 ran, 3 skipped" in r.output and "analognas / cifar10" in r.output
     r = runner.invoke(app, ["run", str(p), "--workers", "1", "--dask-local", "2"])
     assert isinstance(r.exception, InvalidConfig)
 
@@ -297,8 +305,9 @@ def test_cli_run(tmp_path):
 def test_example_configs_validate():
     root = Path(__file__).resolve().parents[1] / "examples"
     demo = load_config(root / "compare_demo.yaml")
-    assert demo.n_cells == 4 * 6 * 3 * 10 and demo.shrink_budget == 1000
+    assert prepare(demo).n_cells == 4 * 6 * 10 and demo.budget == 1000 and len(demo.optimizers) == 3
     assert {s.method for s in demo.shrinkers} == {"full", "lissnas", "op-pruning", "top-samples", "single-region",
                                                  "random"}
-    assert load_config(root / "large_grid.yaml").n_cells > 10_000
+    big = load_config(root / "large_grid.yaml")
+    assert len(big.targets) * len(big.shrinkers) * len(big.seeds) * len(big.optimizers) > 10_000  # searches
 

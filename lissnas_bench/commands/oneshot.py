@@ -57,9 +57,12 @@ def _setup_logging() -> None:
         return
     if _rank() == 0:
         try:
+            from rich.console import Console
             from rich.logging import RichHandler
 
-            handler: logging.Handler = RichHandler(show_path=False, log_time_format="[%X]")
+            # stderr: stdout carries --json output and tables
+            handler: logging.Handler = RichHandler(console=Console(stderr=True), show_path=False,
+                                                   log_time_format="[%X]")
         except ImportError:  # pragma: no cover - rich is a core dependency
             handler = logging.StreamHandler(sys.stderr)
         logger.setLevel(logging.INFO)

@@ -71,7 +71,8 @@ def search(
     json_out: JsonOpt = False,
 ) -> None:
     """Search the full space or a shrunk space with one optimizer through the budgeted oracle; report the regret."""
-    from ..search import search_seeds, shrink_queries_of
+    from ..experiments import shrink_queries_of
+    from ..search import search_seeds
 
     b = open_benchmark(bench, table, table_space, arch_column, cost_column)
     ds, m = b.resolve(dataset, metric)
@@ -89,12 +90,12 @@ def search(
                                space_label=label)
     files = {}
     if out is not None:
+        from ..experiments.store import write_table
         from ..plots.search import save_search_figures
-        from ..runner import _write_parquet
 
         out.mkdir(parents=True, exist_ok=True)
-        _write_parquet(res, out / "results.parquet")
-        _write_parquet(curves, out / "curves.parquet")
+        write_table(res, out / "results.parquet")
+        write_table(curves, out / "curves.parquet")
         files = {"results": str(out / "results.parquet"), "curves": str(out / "curves.parquet")}
         figs = save_search_figures(curves, out / "figures", shrink_budget=sq or None)
         files["figures"] = [p for ps in figs.values() for p in ps]
@@ -142,8 +143,9 @@ def run(
     workers: Annotated[Optional[int], typer.Option(
         "--workers", "-j", help="Local processes (default: all cores; 1 = in this process).",
         show_default=False)] = None,
-    batch: Annotated[int, typer.Option(
-        "--batch", help="Cells per task: raise it on a large cluster when cells take only milliseconds.")] = 1,
+    batch: Annotated[Optional[int], typer.Option(
+        "--batch", help="(target, seed) groups per task (default: 1 locally; about 8 tasks per Dask worker).",
+        show_default=False)] = None,
     force: Annotated[bool, typer.Option("--force", help="Clear an out folder holding another configuration.")] = False,
     no_figures: Annotated[bool, typer.Option("--no-figures", help="Skip the regret figures.")] = False,
     json_out: JsonOpt = False,
@@ -154,14 +156,16 @@ def run(
     """
     import pandas as pd
 
-    from ..sweep import load_config, make_executor, run_sweep
+    from ..api import run_sweep
+    from ..experiments import load_config, make_executor, prepare
 
     cfg = load_config(config)  # validated before anything runs
+    plan = prepare(cfg)
     executor = make_executor(workers=workers, scheduler=scheduler, dask_local=dask_local, batch=batch)
     if out is None:
         out = Path("results") / cfg.name
     if json_out:
-        summary = run_sweep(cfg, out, executor=executor, force=force, figures=not no_figures)
+        summary = run_sweep(plan, out, executor=executor, force=force, figures=not no_figures)
     else:
         from rich.console import Console
         from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
@@ -170,7 +174,7 @@ def run(
         console = Console(stderr=True)
         bar = Progress(TextColumn("[bold]sweep"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[msg]}"),
                        TimeElapsedColumn(), TimeRemainingColumn(), console=console)
-        task = bar.add_task("sweep", total=cfg.n_cells, msg="")
+        task = bar.add_task("sweep", total=plan.n_cells, msg="")
         counts = {"failed": 0, "skipped": 0}
 
         def progress(ev: dict) -> None:
@@ -180,9 +184,9 @@ def run(
                        msg=f"{counts['skipped']} skipped, {counts['failed']} failed")
 
         with bar:
-            summary = run_sweep(cfg, out, executor=executor, force=force, progress=progress,
+            summary = run_sweep(plan, out, executor=executor, force=force, progress=progress,
                                 figures=not no_figures)
-    sm = pd.read_csv(Path(out) / "summary.csv")
+    sm = pd.read_csv(Path(out) / "search_summary.csv")
     if json_out:
         print_json(nan_to_none({"out": str(out), "total": summary.total, "ran": summary.ran,
                                  "skipped": summary.skipped, "failed": summary.failed,
@@ -205,11 +209,12 @@ def _print_summary(sm, cfg) -> None:
     col = f"search_regret@{cfg.search_budget}"
     if sm.empty or f"{col}_mean" not in sm.columns:
         return
+    sm = sm.rename(columns={"method": "shrinker"})
     c = Console()
     for (bench, ds, metric), g in sm.groupby(["benchmark", "dataset", "metric"], sort=False):
         opts = list(dict.fromkeys(g["optimizer"]))
         t = Table(title=f"{bench} / {ds} ({metric}): regret after {cfg.search_budget} queries "
-                        f"(shrink ≤ {cfg.shrink_budget} + search), mean ± std", title_justify="left")
+                        f"(shrink ≤ {cfg.budget} + search), mean ± std", title_justify="left")
         t.add_column("shrinker", style="bold")
         for o in opts:
             t.add_column(o, justify="right")

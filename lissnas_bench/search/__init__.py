@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import importlib
 
-from ..errors import UnknownName
+from ..errors import InvalidConfig, UnknownName
 from ._base import (
     COLUMN_PREFIX,
     Optimizer,
@@ -25,10 +25,8 @@ from ._base import (
     domain_mask,
     fork_oracle,
     search_after_shrink,
-    search_seed_sequence,
-    search_seeds,
-    shrink_queries_of,
 )
+from .repeat import search_seeds
 
 # name -> "module:Class", imported on first use
 _REGISTRY: dict[str, str] = {
@@ -40,6 +38,24 @@ _REGISTRY: dict[str, str] = {
 
 def available_optimizers() -> list[str]:
     return list(_REGISTRY)
+
+
+def register_optimizer(name: str, cls) -> None:
+    """Make ``get_optimizer(name)`` build ``cls``; ``cls`` is an ``Optimizer`` subclass or ``"module:Class"``.
+    Registering is all a new optimizer needs to be under the conformance tests (``tests/test_conformance.py``).
+
+    >>> from lissnas_bench.search.random_search import RandomSearch
+    >>> register_optimizer("rs-again", RandomSearch); "rs-again" in available_optimizers()
+    True
+    >>> unregister_optimizer("rs-again")
+    """
+    if not isinstance(name, str) or not name or name in _REGISTRY:
+        raise InvalidConfig(f"optimizer name {name!r} is empty or already registered")
+    _REGISTRY[name] = cls if isinstance(cls, str) else f"{cls.__module__}:{cls.__qualname__}"
+
+
+def unregister_optimizer(name: str) -> None:
+    _REGISTRY.pop(name, None)
 
 
 def optimizer_class(name: str) -> type[Optimizer]:
@@ -65,8 +81,8 @@ __all__ = [
     "fork_oracle",
     "get_optimizer",
     "optimizer_class",
+    "register_optimizer",
+    "unregister_optimizer",
     "search_after_shrink",
-    "search_seed_sequence",
     "search_seeds",
-    "shrink_queries_of",
 ]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import importlib
 
-from ..errors import UnknownName
+from ..errors import InvalidConfig, UnknownName
 from ._base import TRACE_COLUMNS, ShrinkResult, Shrinker
 from ..spaces.shrunk import ENUMERABLE_LIMIT, Explicit, Pockets, Product, ShrunkSpace, load_shrunk
 
@@ -27,6 +27,25 @@ _REGISTRY: dict[str, str] = {
 
 def available_shrinkers() -> list[str]:
     return list(_REGISTRY)
+
+
+def register_shrinker(name: str, cls) -> None:
+    """Make ``get_shrinker(name)`` build ``cls``; ``cls`` is a ``Shrinker`` subclass or ``"module:Class"``.
+    Registering is all a new shrinker needs to be under the conformance tests (``tests/test_conformance.py``)
+    and available to ``compare --methods`` and sweeps.
+
+    >>> from lissnas_bench.shrinkers.random_subset import RandomSubset
+    >>> register_shrinker("random-again", RandomSubset); "random-again" in available_shrinkers()
+    True
+    >>> unregister_shrinker("random-again")
+    """
+    if not isinstance(name, str) or not name or name in _REGISTRY:
+        raise InvalidConfig(f"shrinker name {name!r} is empty or already registered")
+    _REGISTRY[name] = cls if isinstance(cls, str) else f"{cls.__module__}:{cls.__qualname__}"
+
+
+def unregister_shrinker(name: str) -> None:
+    _REGISTRY.pop(name, None)
 
 
 def shrinker_class(name: str) -> type[Shrinker]:
@@ -54,5 +73,7 @@ __all__ = [
     "available_shrinkers",
     "get_shrinker",
     "load_shrunk",
+    "register_shrinker",
     "shrinker_class",
+    "unregister_shrinker",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 from functools import lru_cache
 
-from ..errors import UnknownSpace
+from ..errors import InvalidConfig, UnknownSpace
 from ._base import ARCH_DTYPE, Space, SubsetSpace, as_rng
 
 # name -> "module:Class"; imported lazily so a space with optional dependencies costs nothing until used.
@@ -24,6 +24,27 @@ def available_spaces() -> list[str]:
     return sorted(_REGISTRY)
 
 
+def register_space(name: str, cls) -> None:
+    """Make ``get_space(name)`` return ``cls()``; ``cls`` is a ``Space`` subclass or ``"module:Class"`` (imported on
+    first use).  Registering is all a new space needs to be under the conformance tests
+    (``tests/test_conformance.py``).
+
+    >>> from lissnas_bench.spaces.macro import MacroSpace
+    >>> register_space("macro-again", MacroSpace); get_space("macro-again").size
+    6561
+    >>> unregister_space("macro-again")
+    """
+    if not isinstance(name, str) or not name or name in _REGISTRY:
+        raise InvalidConfig(f"space name {name!r} is empty or already registered")
+    _REGISTRY[name] = cls if isinstance(cls, str) else f"{cls.__module__}:{cls.__qualname__}"
+    get_space.cache_clear()
+
+
+def unregister_space(name: str) -> None:
+    _REGISTRY.pop(name, None)
+    get_space.cache_clear()
+
+
 @lru_cache(maxsize=None)
 def get_space(name: str) -> Space:
     """The search space called ``name`` (see ``available_spaces()``).
@@ -37,4 +58,5 @@ def get_space(name: str) -> Space:
     return getattr(importlib.import_module(module), cls)()
 
 
-__all__ = ["ARCH_DTYPE", "Space", "SubsetSpace", "as_rng", "available_spaces", "get_space"]
+__all__ = ["ARCH_DTYPE", "Space", "SubsetSpace", "as_rng", "available_spaces", "get_space", "register_space",
+           "unregister_space"]

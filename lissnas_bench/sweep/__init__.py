@@ -1,37 +1,14 @@
-"""Sweeps: a grid of benchmarks × datasets × shrinkers (with parameter grids) × optimizers × seeds, from a
-validated configuration, on local processes or Dask, resumable and atomic.  Reference: docs/search.md.
-
->>> from lissnas_bench.sweep import load_config, expand
->>> cfg = load_config("examples/compare_demo.yaml")        # doctest: +SKIP
->>> len(expand(cfg))                                        # doctest: +SKIP
-720
-"""
+"""Deprecated (removed in 0.3): sweeps run on the one engine, ``lissnas_bench.experiments``; ``run_sweep`` is
+``lissnas_bench.run_sweep``.  These names keep working for one release."""
 
 from __future__ import annotations
 
-from .cell import run_cell
-from .config import FULL, SweepConfig, SweepConfigError, cell_key, expand, load_config
-from .executors import DaskExecutor, LocalExecutor, make_executor
-from .run import SweepSummary, curves_frame, load_sweep, rebuild, results_frame, run_sweep, summary_frame
-from .store import SweepFolder
+import warnings
 
-__all__ = [
-    "FULL",
-    "DaskExecutor",
-    "LocalExecutor",
-    "SweepConfig",
-    "SweepConfigError",
-    "SweepFolder",
-    "SweepSummary",
-    "cell_key",
-    "curves_frame",
-    "expand",
-    "load_config",
-    "load_sweep",
-    "make_executor",
-    "rebuild",
-    "results_frame",
-    "run_cell",
-    "run_sweep",
-    "summary_frame",
-]
+from ..api import run_sweep
+from ..experiments import FULL, DaskExecutor, LocalExecutor, SweepConfigError, load_config, make_executor
+
+warnings.warn("lissnas_bench.sweep is deprecated: use lissnas_bench.run_sweep and lissnas_bench.experiments",
+              DeprecationWarning, stacklevel=2)
+
+__all__ = ["FULL", "DaskExecutor", "LocalExecutor", "SweepConfigError", "load_config", "make_executor", "run_sweep"]

@@ -1,0 +1,69 @@
+"""What a notebook or the CLI calls to run experiments: the engine (``lissnas_bench.experiments``) followed by
+the report (figures and ``report.md``, ``lissnas_bench.report``).  The engine itself never draws.
+
+>>> import lissnas_bench as lb
+>>> cfg = lb.ComparisonConfig(targets=(lb.Target("analognas"),), seeds=2, budget=300)
+>>> df = lb.run_comparison(cfg, "results/doctest", force=True)                 # doctest: +SKIP
+>>> df.groupby("method")["regret"].mean()                                       # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import os
+
+from .experiments import RunSummary, load_results, make_executor, run_experiment
+
+__all__ = ["CellsFailed", "load_results", "rebuild", "run_comparison", "run_sweep"]
+
+
+class CellsFailed(RuntimeError):
+    """Some cells of a comparison failed (their errors are in ``results.parquet``); ``summary`` tells which."""
+
+    def __init__(self, summary: RunSummary):
+        self.summary = summary
+        shown = "; ".join(summary.errors[:3]) + (" ..." if len(summary.errors) > 3 else "")
+        super().__init__(f"{summary.failed} of {summary.total} cells failed ({shown}); the rest are in "
+                         f"{summary.out} and a re-run retries only the failed ones")
+
+
+def _publisher(figures: bool, workers: int):
+    """The engine's ``publish`` hook: figures and report.md once the tables are written."""
+    def publish(out, plan):
+        from .report import publish as draw
+
+        draw(out, plan, figures=figures, workers=workers)
+
+    return publish
+
+
+def run_comparison(config, out: str | os.PathLike, *, force: bool = False, progress=None, figures: bool = True,
+                   workers: int = 1, executor=None):
+    """Run (or resume) a comparison into ``out``; returns its results table (a row per method × seed, plus the
+    ``full`` rows of a comparison with search).  Raises ``CellsFailed`` after writing everything when a cell
+    failed.  ``workers > 1`` runs (target, seed) groups in that many processes; the numbers do not depend on it."""
+    s = run_experiment(config, out, executor=executor or make_executor(workers=workers), force=force,
+                       progress=progress, publish=_publisher(figures, workers))
+    if s.failed:
+        raise CellsFailed(s)
+    return s.results
+
+
+def run_sweep(config, out: str | os.PathLike, *, executor=None, workers: int | None = None,
+              scheduler: str | None = None, dask_local: int | None = None, force: bool = False, progress=None,
+              figures: bool = True) -> RunSummary:
+    """Run (or resume) a sweep (a YAML path, a dict or an ``Experiment``) on local processes (``workers``,
+    default all cores; 1 = this process) or Dask (``scheduler`` / ``dask_local``).  A failing cell is recorded
+    with its error and the sweep goes on; the summary counts it."""
+    executor = executor or make_executor(workers=workers, scheduler=scheduler, dask_local=dask_local)
+    return run_experiment(config, out, executor=executor, force=force, progress=progress,
+                          publish=_publisher(figures, 1))
+
+
+def rebuild(out: str | os.PathLike, *, figures: bool = True):
+    """Rewrite every table, figure and the report of a results folder from its cells; returns the results."""
+    from .experiments import rebuild as rebuild_tables
+    from .report import publish
+
+    results, _ = rebuild_tables(out)
+    publish(out, figures=figures)
+    return results

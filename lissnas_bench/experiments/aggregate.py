@@ -1,0 +1,179 @@
+"""Tables from cell records: results (a row per cell), searches (a row per cell × optimizer), summaries over
+seeds (one ``summarise`` for every table), traces, distributions and anytime curves.
+
+>>> import pandas as pd
+>>> df = pd.DataFrame({"method": ["a", "a", "b"], "status": "ok", "x": [1.0, 3.0, 5.0]})
+>>> summarise(df, ["method"])[["method", "n_seeds", "x_mean", "x_std"]].to_dict("records")
+[{'method': 'a', 'n_seeds': 2, 'x_mean': 2.0, 'x_std': 1.4142135623730951}, {'method': 'b', 'n_seeds': 1, 'x_mean': 5.0, 'x_std': nan}]
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .cell import curve_grid
+
+ID_COLUMNS = ["benchmark", "dataset", "metric", "method", "seed", "cell_seed", "status", "error"]
+SEARCH_ID_COLUMNS = ["benchmark", "dataset", "metric", "method", "optimizer", "seed", "status"]
+#: the label of f over the whole space S in distributions.parquet
+FULL_SPACE = "full space"
+#: columns summarised per table: every numeric one except identities and timings of the machine
+_NOT_SUMMARISED = {"seed", "cell_seed"}
+
+
+def _missing(v) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v))
+
+
+def _typed(df, rows: list[dict] | None = None):
+    """Column types from the values (not from pandas' guess): ints stay ints and bools bools, as nullable
+    ``Int64`` / ``boolean`` where some rows leave them empty, so a Parquet round trip changes nothing."""
+    kinds: dict[str, set] = {}
+    for r in rows if rows is not None else df.to_dict("records"):
+        for k, v in r.items():
+            if not _missing(v):
+                kinds.setdefault(k, set()).add(bool if isinstance(v, (bool, np.bool_)) else int if isinstance(
+                    v, (int, np.integer)) else float if isinstance(v, (float, np.floating)) else object)
+    for c in df.columns:
+        ks, gaps = kinds.get(c, set()), bool(df[c].isna().any())
+        if ks == {bool}:
+            df[c] = df[c].astype("boolean" if gaps else bool)
+        elif ks == {int}:
+            df[c] = df[c].astype("Int64" if gaps else "int64")
+        elif ks <= {int, float}:
+            df[c] = df[c].astype("float64")
+    return df
+
+
+def _frame(rows: list[dict], first: list[str]):
+    import pandas as pd
+
+    df = pd.DataFrame(rows)
+    if df.empty:
+        return pd.DataFrame(columns=first)
+    df = df[[c for c in first if c in df.columns] + [c for c in df.columns if c not in first]]
+    return _typed(df, rows).reset_index(drop=True)
+
+
+def results_frame(cells: list[dict]):
+    """A row per cell, in the cells' order: identities, status, then metrics (``full`` rows: search columns
+    only; shrink-only columns keep their type as nullable ``Int64`` / ``boolean``)."""
+    rows = [{**c["row"], "status": c.get("status", "ok"), "error": c.get("error")} for c in cells]
+    return _frame(rows, ID_COLUMNS)
+
+
+def searches_frame(cells: list[dict]):
+    """A row per cell × optimizer (sweep format): the identities, the shrink phase, then the search columns."""
+    rows = []
+    for c in cells:
+        r = c["row"]
+        for s in c.get("searches") or ():
+            rows.append({k: r[k] for k in ("benchmark", "dataset", "metric", "method", "seed", "cell_seed")}
+                        | {"status": c.get("status", "ok")} | s)
+    return _frame(rows, SEARCH_ID_COLUMNS)
+
+
+def _ci95(v: np.ndarray) -> float:
+    """Half-width of the 95 % t-interval of the mean (NaN for fewer than two values)."""
+    if len(v) < 2:
+        return math.nan
+    from scipy import stats
+
+    return float(stats.t.ppf(0.975, len(v) - 1) * v.std(ddof=1) / math.sqrt(len(v)))
+
+
+def summarise(df, keys: list[str]):
+    """Per group of ``keys``: ``n_seeds`` (finished), ``n_failed`` and, for every numeric column,
+    ``<col>_mean``, ``<col>_std`` (ddof 1) and ``<col>_ci95`` (t-interval half-width) over the finished rows; groups
+    keep the table's order."""
+    import pandas as pd
+
+    if df.empty:
+        return pd.DataFrame(columns=keys + ["n_seeds", "n_failed"])
+    cols = [c for c in df.columns if c not in set(keys) | _NOT_SUMMARISED and pd.api.types.is_numeric_dtype(df[c])
+            and not pd.api.types.is_bool_dtype(df[c])]
+    out = []
+    for k, g in df.groupby(keys, sort=False):
+        ok = g[g["status"] == "ok"] if "status" in g.columns else g
+        row = dict(zip(keys, k if isinstance(k, tuple) else (k,)))
+        row["n_seeds"], row["n_failed"] = int(len(ok)), int(len(g) - len(ok))
+        for c in cols:
+            v = ok[c].astype("float64").to_numpy()
+            v = v[np.isfinite(v)]
+            row[f"{c}_mean"] = float(v.mean()) if len(v) else math.nan
+            row[f"{c}_std"] = float(v.std(ddof=1)) if len(v) > 1 else math.nan
+            row[f"{c}_ci95"] = _ci95(v)
+        out.append(row)
+    return pd.DataFrame(out)
+
+
+def traces_frame(cells: list[dict]):
+    import pandas as pd
+
+    parts = []
+    for c in cells:
+        if c.get("trace"):
+            t = pd.DataFrame(c["trace"])
+            for col in reversed(("benchmark", "dataset", "metric", "method", "seed")):
+                t.insert(0, col, c["row"][col])
+            parts.append(t)
+    if not parts:
+        return pd.DataFrame(columns=["benchmark", "dataset", "metric", "method", "seed", "iteration"])
+    return pd.concat(parts, ignore_index=True)
+
+
+def distributions_frame(cells: list[dict], plan):
+    """f over S (``method`` = ``FULL_SPACE``, seed -1) and the stored sample of f over each S'."""
+    import pandas as pd
+
+    parts = []
+    for p in plan.targets:
+        col = p.bench.column(p.dataset, p.metric)
+        parts.append(pd.DataFrame({"target": p.key, "method": FULL_SPACE, "seed": -1,
+                                   "value": col[np.isfinite(col)].astype(np.float32)}))
+    for c in cells:
+        if c.get("f_sample") is not None:
+            v = np.asarray([np.nan if x is None else x for x in c["f_sample"]], dtype=np.float32)
+            parts.append(pd.DataFrame({"target": c["target"], "method": c["row"]["method"],
+                                       "seed": c["row"]["seed"], "value": v}))
+    if not parts:
+        return pd.DataFrame(columns=["target", "method", "seed", "value"])
+    return pd.concat(parts, ignore_index=True)
+
+
+def curves_frame(cells: list[dict], experiment):
+    """The searches' anytime curves in long format (``benchmark, dataset, metric, method, optimizer, seed,
+    queries, best_so_far, regret, sim_seconds``), every curve on the same query grid (``curve_points`` evenly
+    spaced in 1..search_budget, plus the checkpoints and the shrink budget), so seeds average point by point."""
+    import pandas as pd
+
+    cols = ["benchmark", "dataset", "metric", "method", "optimizer", "seed", "queries", "best_so_far", "regret",
+            "sim_seconds"]
+    if not experiment.optimizers:
+        return pd.DataFrame(columns=cols)
+    grid = curve_grid(int(experiment.search_budget), experiment.curve_points,
+                      [*experiment.regret_at, int(experiment.budget)])
+    parts = []
+    for c in cells:
+        r = c["row"]
+        for opt, cv in (c.get("curves") or {}).items():
+            q = np.asarray(cv["queries"], dtype=np.int64)
+            b = np.asarray([np.nan if x is None else x for x in cv["best"]], dtype=np.float64)
+            i = np.searchsorted(q, grid, side="right") - 1
+            best = np.where(i >= 0, b[np.maximum(i, 0)], np.nan) if len(q) else np.full(len(grid), np.nan)
+            sim = cv.get("grid_sim_seconds")
+            parts.append(pd.DataFrame({
+                "benchmark": r["benchmark"], "dataset": r["dataset"], "metric": r["metric"], "method": r["method"],
+                "optimizer": opt, "seed": int(r["seed"]), "queries": grid, "best_so_far": best,
+                "regret": float(cv["global_max"]) - best,
+                "sim_seconds": np.asarray(sim, dtype=np.float64) if sim is not None else np.nan}))
+    if not parts:
+        return pd.DataFrame(columns=cols)
+    return pd.concat(parts, ignore_index=True).astype({"seed": "int64", "queries": "int64"})
+
+
+def is_full(cell: dict) -> bool:
+    """Whether a record is a ``full`` cell (no shrink phase: no space, no shrink metrics)."""
+    return bool(cell.get("full"))

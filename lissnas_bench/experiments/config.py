@@ -1,0 +1,376 @@
+"""What an experiment is: targets × shrinker variants × seeds, optionally followed by searches; plain data.
+
+Two front-ends build the one ``Experiment`` the engine runs:
+
+* ``ComparisonConfig`` (``compare``, ``demo``, notebooks): every method once, by name, with parameters;
+  ``search=("rs", "re")`` adds the optimizers and the ``full`` pseudo-shrinker (search the whole space).
+* ``load_config`` (``run CONFIG.yaml``, ``sweep_config.py``): parameter grids, labels, explicit seed lists.
+
+>>> cfg = ComparisonConfig(targets=(Target("analognas"),), methods=("lissnas", "random"), seeds=2, budget=300)
+>>> exp = cfg.experiment()
+>>> [v.label for v in exp.shrinkers], exp.seeds, exp.reference.label
+(['lissnas', 'random'], (0, 1), 'lissnas')
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+from .._params import as_float, as_int, jsonable
+from ..errors import InvalidConfig, UnknownName
+
+#: queries every method may spend in one cell unless the configuration says otherwise
+DEFAULT_BUDGET = 1000
+DEFAULT_SEEDS = 10
+DEFAULT_Q = 0.01
+#: the method whose |S'| the size-matched baselines copy (by default)
+REFERENCE_METHOD = "lissnas"
+#: the pseudo-shrinker "no shrinking": the optimizers search the whole space with the same total budget
+FULL = "full"
+#: anytime-curve points kept per curve (evenly spaced in 1..search_budget, plus the checkpoints)
+CURVE_POINTS = 200
+#: the default order of methods in a comparison (and in tables and legends)
+METHOD_ORDER = ("lissnas", "op-pruning", "top-samples", "single-region", "random")
+
+
+def check_q(q) -> float:
+    """The top fraction q as a float in (0, 1), else one clear ``InvalidConfig``."""
+    try:
+        v = as_float(q, "q") if not isinstance(q, bool) else None
+    except InvalidConfig:
+        v = None
+    if v is None or not 0.0 < v < 1.0:
+        raise InvalidConfig(f"q must be in (0, 1) (the top fraction of the space, e.g. 0.01), got {q!r}")
+    return v
+
+
+def order_methods(names) -> list[str]:
+    """Methods in the project's canonical order; others after, alphabetically.
+
+    >>> order_methods(["random", "x", "lissnas"])
+    ['lissnas', 'random', 'x']
+    """
+    names = list(dict.fromkeys(names))
+    return [m for m in METHOD_ORDER if m in names] + sorted(n for n in names if n not in METHOD_ORDER)
+
+
+@dataclass(frozen=True)
+class Target:
+    """One (benchmark, dataset, metric) to shrink, with an optional proxy to rank against f.
+
+    ``benchmark`` is an id (``analognas``, ``nasbench-graph``, an imported id) or a table path; a table also needs
+    ``space`` and ``arch_column`` (and optionally ``cost_column``), exactly as ``load_benchmark`` does.
+    """
+
+    benchmark: str
+    dataset: str | None = None
+    metric: str | None = None
+    proxy: str | None = None
+    space: str | None = None
+    arch_column: str | None = None
+    cost_column: str | None = None
+
+    def __post_init__(self):
+        if not isinstance(self.benchmark, (str, os.PathLike)) or not str(self.benchmark):
+            raise InvalidConfig(f"target.benchmark must be a benchmark id or a table path, got {self.benchmark!r}")
+        object.__setattr__(self, "benchmark", str(self.benchmark))
+        for name in ("dataset", "metric", "proxy", "space", "arch_column", "cost_column"):
+            v = getattr(self, name)
+            if v is not None and not isinstance(v, str):
+                raise InvalidConfig(f"target.{name} must be a string or None, got {v!r}")
+
+    def source(self) -> dict:
+        """What ``load_benchmark`` needs to open the benchmark again (in a worker)."""
+        return {"benchmark": self.benchmark, "space": self.space, "arch_column": self.arch_column,
+                "cost_column": self.cost_column}
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One shrinker or optimizer: its method, every parameter it runs with (defaults filled in) and a label."""
+
+    method: str
+    params: tuple[tuple[str, Any], ...]
+    label: str
+
+    def to_dict(self) -> dict:
+        return {"method": self.method, "params": dict(self.params), "label": self.label}
+
+    @classmethod
+    def from_dict(cls, d: Mapping) -> Variant:
+        return cls(d["method"], tuple(sorted(dict(d["params"]).items())), d["label"])
+
+    def build(self):
+        """The configured shrinker (or optimizer) object."""
+        if self.method == FULL:
+            return None
+        return _factory(self.kind)(self.method, **dict(self.params))
+
+    @property
+    def kind(self) -> str:
+        from ..search import available_optimizers
+
+        return "optimizer" if self.method in available_optimizers() else "shrinker"
+
+
+def _factory(kind: str):
+    if kind == "optimizer":
+        from ..search import get_optimizer
+
+        return get_optimizer
+    from ..shrinkers import get_shrinker
+
+    return get_shrinker
+
+
+def variant(method: str, given: Mapping | None = None, label: str | None = None, *, kind: str = "shrinker") -> Variant:
+    """A validated variant: builds the object (``UnknownName`` / ``InvalidConfig`` for bad names or values) and
+    records every parameter with its default filled in; the label defaults to ``method(key=value, ...)`` of the
+    parameters given."""
+    given = dict(given or {})
+    if method == FULL:
+        if given:
+            raise InvalidConfig(f"'{FULL}' (search the full space) takes no parameters")
+        return Variant(FULL, (), label or FULL)
+    obj = _factory(kind)(method, **given)
+    params = tuple(sorted(jsonable(obj.param_dict()).items()))
+    if label is None:
+        label = method if not given else method + "(" + ",".join(f"{k}={_fmt(v)}" for k, v in given.items()) + ")"
+    return Variant(method, params, label)
+
+
+def _fmt(v) -> str:
+    return f"{v:g}" if isinstance(v, float) else str(v)
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """Everything that determines an experiment's numbers (not where it runs or writes).
+
+    ``budget``: distinct queries a shrinker may spend per cell; ``search_budget``: distinct queries per cell in
+    total when ``optimizers`` search each S' (the shrinker's included); ``regret_at``: the query counts the
+    result columns report; ``reference``: the variant whose |S'| the size-matched baselines copy.
+    """
+
+    targets: tuple[Target, ...]
+    shrinkers: tuple[Variant, ...]
+    seeds: tuple[int, ...]
+    root_seed: int = 0
+    budget: int = DEFAULT_BUDGET
+    q: float = DEFAULT_Q
+    optimizers: tuple[Variant, ...] = ()
+    search_budget: int | None = None
+    regret_at: tuple[int, ...] = ()
+    curve_points: int = CURVE_POINTS
+    reference: Variant | None = None
+    name: str = ""
+    description: str = ""
+
+    def __post_init__(self):
+        if not self.targets:
+            raise InvalidConfig("targets is empty: name at least one benchmark")
+        if not self.shrinkers:
+            raise InvalidConfig("shrinkers is empty: name at least one method")
+        labels = [v.label for v in self.shrinkers]
+        dup = next((x for x in labels if labels.count(x) > 1), None)
+        if dup is not None:
+            raise InvalidConfig(f"method {dup!r} is listed twice")
+        if self.optimizers and self.search_budget is None:
+            raise InvalidConfig("optimizers need a search budget")
+
+    @property
+    def needs_reference(self) -> bool:
+        from ..shrinkers import shrinker_class
+
+        return any(v.method != FULL and shrinker_class(v.method).needs_reference for v in self.shrinkers)
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["targets"] = [asdict(t) for t in self.targets]
+        d["shrinkers"] = [v.to_dict() for v in self.shrinkers]
+        d["optimizers"] = [v.to_dict() for v in self.optimizers]
+        d["reference"] = self.reference.to_dict() if self.reference else None
+        d["seeds"], d["regret_at"] = list(self.seeds), list(self.regret_at)
+        return jsonable(d)
+
+    @classmethod
+    def from_dict(cls, d: Mapping) -> Experiment:
+        d = dict(d)
+        d["targets"] = tuple(Target(**t) for t in d["targets"])
+        d["shrinkers"] = tuple(Variant.from_dict(v) for v in d["shrinkers"])
+        d["optimizers"] = tuple(Variant.from_dict(v) for v in d.get("optimizers") or ())
+        d["reference"] = Variant.from_dict(d["reference"]) if d.get("reference") else None
+        d["seeds"], d["regret_at"] = tuple(d["seeds"]), tuple(d.get("regret_at") or ())
+        return cls(**d)
+
+    def replace(self, **changes) -> Experiment:
+        return replace(self, **changes)
+
+
+def default_reference(shrinkers: Sequence[Variant]) -> Variant:
+    """The variant labelled ``lissnas`` when there is one, else LISSNAS with its defaults."""
+    for v in shrinkers:
+        if v.label == REFERENCE_METHOD and v.method == REFERENCE_METHOD:
+            return v
+    return variant(REFERENCE_METHOD)
+
+
+# ---------------------------------------------------------------------------------------------- comparison
+@dataclass(frozen=True)
+class ComparisonConfig:
+    """A comparison: every method × seed on one or more targets at the same query budget.
+
+    ``methods`` defaults to every registered shrinker; ``params`` maps a method to its parameters, e.g.
+    ``{"lissnas": {"k": 5, "radius": 2}}`` (strings such as ``"5"`` are accepted, as from the CLI).  ``search``
+    names optimizers (``"rs,re,ls"``) that search each shrunk space after the shrink, up to ``search_budget``
+    distinct queries per cell in total, the shrinker's included (default ``2 × budget``); a ``full``
+    pseudo-method searches the whole space with the same total.
+    """
+
+    targets: tuple[Target, ...]
+    methods: tuple[str, ...] | None = None
+    seeds: int = DEFAULT_SEEDS
+    root_seed: int = 0
+    budget: int = DEFAULT_BUDGET
+    q: float = DEFAULT_Q
+    params: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    search: tuple[str, ...] = ()
+    search_budget: int | None = None
+
+    def __post_init__(self):
+        set_ = lambda k, v: object.__setattr__(self, k, v)  # noqa: E731 - frozen dataclass
+        set_("targets", _targets(self.targets))
+        set_("methods", _names(self.methods, "methods", "shrinker"))
+        set_("seeds", as_int(self.seeds, "seeds", ge=1))
+        set_("root_seed", as_int(self.root_seed, "root_seed", ge=0))
+        set_("budget", as_int(self.budget, "budget", ge=1))
+        set_("q", check_q(self.q))
+        if not isinstance(self.params, Mapping):
+            raise InvalidConfig(f"params must map a method to its parameters, got {self.params!r}")
+        params = {}
+        for m, p in self.params.items():
+            if not isinstance(p, Mapping):
+                raise InvalidConfig(f"params[{m!r}] must be a mapping of parameter names to values, got {p!r}")
+            if self.methods is not None and m not in self.methods:
+                raise InvalidConfig(f"parameters given for method {m!r}, which is not compared "
+                                    f"({', '.join(self.methods)})")
+            params[str(m)] = dict(p)
+        set_("params", params)
+        set_("search", _names(self.search, "search", "optimizer") or ())
+        self._check_search_budget()
+
+    def _check_search_budget(self) -> None:
+        sb = self.search_budget
+        if not self.search:
+            if sb is not None:
+                raise InvalidConfig(f"a search budget ({sb}) is given but no search optimizer: add --search rs,re,ls "
+                                    "(search=...), or drop the search budget")
+            return
+        sb = 2 * self.budget if sb is None else as_int(sb, "search_budget", ge=1)
+        if sb < self.budget:
+            raise InvalidConfig(
+                f"search budget {sb} < budget {self.budget}: the search budget is the total per cell, the "
+                f"shrinker's queries included (--search-budget, default 2 × --budget)")
+        object.__setattr__(self, "search_budget", sb)
+
+    def experiment(self) -> Experiment:
+        """The ``Experiment`` this comparison runs (shrinkers validated with their parameters)."""
+        from ..search import default_checkpoints
+        from ..shrinkers import available_shrinkers
+
+        known = available_shrinkers()
+        methods = self.methods if self.methods is not None else tuple(order_methods(known))
+        for m in methods:
+            if m not in known:
+                raise UnknownName("method", m, known)
+        shrinkers = tuple(variant(m, self.params.get(m), label=m) for m in methods)
+        optimizers = tuple(variant(o, kind="optimizer") for o in self.search)
+        if optimizers:
+            shrinkers += (Variant(FULL, (), FULL),)
+        reference = None
+        if any(v.method != FULL and v.build().needs_reference and not _own_size(v) for v in shrinkers):
+            if REFERENCE_METHOD not in methods:
+                need = [v.method for v in shrinkers if v.method != FULL and v.build().needs_reference]
+                raise InvalidConfig(
+                    f"{', '.join(need)} {'is' if len(need) == 1 else 'are'} size-matched to {REFERENCE_METHOD}'s "
+                    f"result in the same cell: add {REFERENCE_METHOD} to the methods, or give "
+                    f"{'it' if len(need) == 1 else 'each'} a size (e.g. --param random.size=500)")
+            reference = default_reference(shrinkers)
+        return Experiment(
+            targets=self.targets, shrinkers=shrinkers, seeds=tuple(range(self.seeds)), root_seed=self.root_seed,
+            budget=self.budget, q=self.q, optimizers=optimizers, search_budget=self.search_budget,
+            regret_at=tuple(default_checkpoints(self.search_budget)) if optimizers else (), reference=reference)
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["targets"] = [asdict(t) for t in self.targets]
+        d["methods"] = list(self.methods) if self.methods is not None else None
+        if self.search:
+            d["search"] = list(self.search)
+        else:
+            d.pop("search")
+            d.pop("search_budget")
+        return jsonable(d)
+
+    @classmethod
+    def from_dict(cls, d: Mapping) -> ComparisonConfig:
+        d = dict(d)
+        d["targets"] = tuple(Target(**t) for t in d.get("targets", ()))
+        for k in ("methods", "search"):
+            if d.get(k) is not None:
+                d[k] = tuple(d[k])
+        return cls(**d)
+
+
+#: parameters with which a size-matched baseline brings its own size (then it needs no reference)
+_OWN_SIZE_PARAMS = ("size", "target_size", "reference_size")
+
+
+def _own_size(v: Variant) -> bool:
+    return any(dict(v.params).get(k) is not None for k in _OWN_SIZE_PARAMS)
+
+
+def _targets(targets) -> tuple[Target, ...]:
+    if isinstance(targets, (Target, str)):
+        targets = (targets,)
+    try:
+        out = tuple(t if isinstance(t, Target) else Target(str(t)) for t in targets)
+    except TypeError:
+        raise InvalidConfig(f"targets must be a sequence of Target (or benchmark ids), got {targets!r}") from None
+    if not out:
+        raise InvalidConfig("targets is empty: name at least one benchmark")
+    seen = set()
+    for t in out:
+        k = (t.benchmark, t.dataset, t.metric)
+        if k in seen:
+            raise InvalidConfig(f"target {t.benchmark}/{t.dataset}/{t.metric} is listed twice")
+        seen.add(k)
+    return out
+
+
+def _names(value, field: str, kind: str) -> tuple[str, ...] | None:
+    """A tuple of method names from a tuple or ``"a,b"``; ``None`` stays ``None``; names checked."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = [p.strip() for p in value.split(",") if p.strip()]
+    if not isinstance(value, (tuple, list)):
+        raise InvalidConfig(f"{field} must name {kind}s (e.g. ('rs', 're')), got {value!r}")
+    names = tuple(str(v).strip() for v in value)
+    if kind == "shrinker" and not names:
+        raise InvalidConfig(f"{field} is empty: name at least one shrinker")
+    if kind == "optimizer":
+        from ..search import available_optimizers
+
+        known = available_optimizers()
+        for n in names:
+            if n not in known:
+                raise UnknownName("optimizer", n, known)
+    dup = next((n for n in names if names.count(n) > 1), None)
+    if dup is not None:
+        raise InvalidConfig(f"{'optimizer' if kind == 'optimizer' else 'method'} {dup!r} is listed twice"
+                            + (" in search" if kind == "optimizer" else ""))
+    return names

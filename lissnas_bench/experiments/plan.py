@@ -1,0 +1,191 @@
+"""``prepare``: validate an experiment against the data before any cell runs, and lay out its cells.
+
+A plan opens every benchmark, resolves datasets and metrics, builds every shrinker and optimizer, loads proxies,
+checks every budget against every domain and computes the configuration hash (what a results folder is claimed
+with).  Cells are grouped by (target, seed): a group runs its reference variant first, so the size-matched
+baselines of the group copy its |S'|; groups are what executors schedule.
+
+>>> from lissnas_bench.experiments import ComparisonConfig, Target, prepare
+>>> plan = prepare(ComparisonConfig(targets=(Target("analognas"),), methods=("lissnas", "random"), seeds=2,
+...                                 budget=300))
+>>> plan.n_cells, [t.key for t in plan.targets], plan.cell_key(plan.targets[0], "random", 1)
+(4, ['analognas-cifar10'], 'analognas-cifar10__random__seed001')
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..errors import InvalidConfig
+from .config import FULL, ComparisonConfig, Experiment, Target, Variant
+from .seeds import seed_sequence, stable_int
+
+#: bump when the layout of a results folder or the computation of a cell changes
+FORMAT_VERSION = 2
+
+
+def safe_name(s: str) -> str:
+    """A file-name-safe form of a label (``lissnas(k=5)`` -> ``lissnas_k=5``)."""
+    return re.sub(r"[^A-Za-z0-9_.=-]+", "_", s).strip("_") or "x"
+
+
+@dataclass
+class PreparedTarget:
+    """A target with its dataset and metric resolved, its benchmark opened and its keys computed."""
+
+    target: Target
+    key: str
+    bench: Any
+    proxy: Any
+    seed_key: int
+
+    @property
+    def dataset(self) -> str:
+        return self.target.dataset
+
+    @property
+    def metric(self) -> str:
+        return self.target.metric
+
+
+@dataclass
+class Plan:
+    """A validated experiment: benchmarks opened, shrinkers and optimizers built, hash computed."""
+
+    experiment: Experiment
+    targets: list[PreparedTarget]
+    shrinkers: dict[str, Any]  # label -> shrinker object (None for FULL)
+    optimizers: dict[str, Any]  # label -> optimizer object
+    config_hash: str
+    #: the label of the shrinker variant that is the reference (None: the reference is run on its own)
+    reference_label: str | None = None
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def variants(self) -> tuple[Variant, ...]:
+        return self.experiment.shrinkers
+
+    def run_order(self) -> list[Variant]:
+        """The variants of a group in the order they run: the reference first, ``full`` last."""
+        vs = list(self.variants)
+        ref = [v for v in vs if v.label == self.reference_label]
+        rest = [v for v in vs if v.label != self.reference_label and v.method != FULL]
+        return ref + rest + [v for v in vs if v.method == FULL]
+
+    @property
+    def n_cells(self) -> int:
+        return len(self.targets) * len(self.variants) * len(self.experiment.seeds)
+
+    def cell_key(self, t: PreparedTarget, label: str, seed: int) -> str:
+        return f"{t.key}__{safe_name(label)}__seed{seed:03d}"
+
+    def cells(self) -> Iterator[tuple[PreparedTarget, int, Variant]]:
+        """(target, seed, variant) in the canonical order: target, seed, then the run order."""
+        order = self.run_order()
+        for t in self.targets:
+            for s in self.experiment.seeds:
+                for v in order:
+                    yield t, s, v
+
+    def target(self, key: str) -> PreparedTarget:
+        return next(t for t in self.targets if t.key == key)
+
+    def seed_sequence(self, t: PreparedTarget, seed: int) -> np.random.SeedSequence:
+        return seed_sequence(self.experiment.root_seed, t.seed_key, seed)
+
+
+def check_budget(label: str, shrinker, budget: int, domain_size: int | None = None) -> None:
+    """budget < n is an error up front: the method's first sample would already exceed the budget."""
+    n = dict(shrinker.param_dict()).get("n") if shrinker is not None else None
+    if isinstance(n, int) and not isinstance(n, bool):
+        need = n if domain_size is None else min(n, domain_size)
+        if budget < need:
+            raise InvalidConfig(f"{label}: budget {budget} < n={n}: the budget must pay for at least one full sample; "
+                                "raise --budget or lower n")
+
+
+def _open(targets: tuple[Target, ...], given: Mapping[str, Any] | None) -> list[tuple[Target, Any]]:
+    from ..benchmarks import load_benchmark
+
+    opened, benches = [], {}
+    for t in targets:
+        k = tuple(t.source().values())
+        if given and t.benchmark in given:
+            benches[k] = given[t.benchmark]
+        if k not in benches:
+            benches[k] = load_benchmark(t.benchmark, space=t.space, arch_column=t.arch_column,
+                                        cost_column=t.cost_column)
+        bench = benches[k]
+        dataset, metric = bench.resolve(t.dataset, t.metric)
+        opened.append((Target(t.benchmark, dataset, metric, t.proxy, t.space, t.arch_column, t.cost_column), bench))
+    return opened
+
+
+def prepare(config, *, opened: Mapping[str, Any] | None = None) -> Plan:
+    """Validate ``config`` (a ``ComparisonConfig``, an ``Experiment``, a sweep YAML path or dict) against the data;
+    raises one ``LissnasBenchError`` naming the problem.  ``opened`` maps a target's ``benchmark`` to an already
+    opened ``Benchmark`` (used in this process only)."""
+    if isinstance(config, Plan):
+        return config
+    if isinstance(config, ComparisonConfig):
+        exp = config.experiment()
+    elif isinstance(config, Experiment):
+        exp = config
+    else:
+        from .sweep_config import load_config
+
+        exp = load_config(config)
+    shrinkers = {v.label: v.build() for v in exp.shrinkers}
+    optimizers = {v.label: v.build() for v in exp.optimizers}
+    ref = exp.reference
+    ref_label = next((v.label for v in exp.shrinkers if ref is not None and (v.method, v.params) == (
+        ref.method, ref.params)), None)
+    ref_obj = ref.build() if ref is not None else None
+
+    targets, keys = [], set()
+    for t, bench in _open(exp.targets, opened):
+        size = int(bench.domain(t.dataset, t.metric).size)
+        for label, obj in shrinkers.items():
+            check_budget(label, obj, exp.budget, size)
+        if ref_obj is not None:
+            check_budget(f"reference {ref.label}", ref_obj, exp.budget, size)
+        key = safe_name(f"{bench.id}-{t.dataset}") + (
+            "" if t.metric == bench.resolve(t.dataset)[1] else f"-{safe_name(t.metric)}")
+        if key in keys:
+            raise InvalidConfig(f"target {bench.id}/{t.dataset}/{t.metric} is listed twice")
+        keys.add(key)
+        proxy = None
+        if t.proxy is not None:
+            from ..evaluation import load_proxy
+
+            proxy = load_proxy(t.proxy, bench, t.dataset)  # raises when the proxy misses architectures
+        targets.append(PreparedTarget(t, key, bench, proxy, stable_int(bench.id, t.dataset, t.metric)))
+    safe = [safe_name(v.label) for v in exp.shrinkers]
+    clash = next((s for s in safe if safe.count(s) > 1), None)
+    if clash is not None:
+        raise InvalidConfig(f"two shrinker labels give the same file name {clash!r}: give them distinct labels")
+    exp = exp.replace(targets=tuple(p.target for p in targets))
+    return Plan(exp, targets, shrinkers, optimizers, _hash(exp, targets), ref_label)
+
+
+def _hash(exp: Experiment, targets: list[PreparedTarget]) -> str:
+    d = exp.to_dict()
+    for k in ("name", "description"):  # they name a run, they do not change its numbers
+        d.pop(k)
+    ident = {
+        "format": FORMAT_VERSION,
+        "experiment": d,
+        "data": [p.bench.data_hash for p in targets],
+        # a proxy file may change under the same spec string: hash its scores
+        "proxies": [None if p.proxy is None else hashlib.sha256(
+            np.ascontiguousarray(getattr(p.proxy, "values", np.zeros(0)), dtype=np.float64).tobytes()).hexdigest()
+            for p in targets],
+    }
+    return hashlib.sha256(json.dumps(ident, sort_keys=True, default=str).encode()).hexdigest()[:16]
