@@ -12,7 +12,7 @@ from lissnas_bench.oneshot import (
     ArchSampler,
     SupernetOracle,
     evolution_search,
-    kendall_tau,
+    table_kendall_tau,
     load_accuracy_table,
     load_config,
     make_constraint,
@@ -201,14 +201,14 @@ def test_kendall_tau_helper(tmp_path):
     space = get_space("nasbench-macro")
     a = space.sample(30, np.random.default_rng(0), replace=False)
     truth = {s: float(i) for i, s in enumerate(space.to_strings(a))}
-    assert kendall_tau(space, a, np.arange(30.0), truth).tau == pytest.approx(1.0)
-    assert kendall_tau(space, a, -np.arange(30.0), truth).tau == pytest.approx(-1.0)
+    assert table_kendall_tau(space, a, np.arange(30.0), truth).tau == pytest.approx(1.0)
+    assert table_kendall_tau(space, a, -np.arange(30.0), truth).tau == pytest.approx(-1.0)
     p = tmp_path / "t.json"
     p.write_text(json.dumps({k: {"mean_acc": v} for k, v in truth.items()}))
     assert load_accuracy_table(p) == truth
-    assert kendall_tau(space, a, np.arange(30.0), p).n == 30
+    assert table_kendall_tau(space, a, np.arange(30.0), p).n == 30
     with pytest.raises(UnknownArchitecture, match="lacks 1"):
-        kendall_tau(space, a, np.arange(30.0), dict(list(truth.items())[1:]))
+        table_kendall_tau(space, a, np.arange(30.0), dict(list(truth.items())[1:]))
 
 
 # ================================================================================================ torch

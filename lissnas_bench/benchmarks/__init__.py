@@ -60,9 +60,4 @@ def load_benchmark(
     raise UnknownBenchmark(name, available_benchmarks() + ["a table path (.csv, .parquet, .json) with --table"])
 
 
-def benchmark_info(name: str) -> dict:
-    """``Benchmark.info()`` for an id; cheap for embedded ones once cached."""
-    return load_benchmark(name).info()
-
-
-__all__ = ["Benchmark", "Oracle", "available_benchmarks", "load_benchmark", "benchmark_info"]
+__all__ = ["Benchmark", "Oracle", "available_benchmarks", "load_benchmark"]

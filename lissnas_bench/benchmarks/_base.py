@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -164,8 +163,3 @@ class Benchmark:
 
     def __repr__(self) -> str:
         return f"<Benchmark {self.id}: {self.space.name}, {len(self)} architectures, datasets {self.datasets}>"
-
-
-def columns_from_mapping(mapping: Mapping[str, Mapping[str, np.ndarray]]) -> dict[tuple[str, str], np.ndarray]:
-    """``{dataset: {metric: array}}`` -> ``{(dataset, metric): array}``."""
-    return {(d, m): np.asarray(v, np.float64) for d, ms in mapping.items() for m, v in ms.items()}

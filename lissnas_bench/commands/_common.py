@@ -38,20 +38,10 @@ def open_benchmark(bench: str | None, table: Path | None, space: str | None, arc
 
 
 def print_json(obj) -> None:
-    from .._io import _json_default
+    """Strict JSON on stdout (NaN and infinities become null)."""
+    from .._params import jsonable
 
-    sys.stdout.write(json.dumps(obj, indent=2, default=_json_default, allow_nan=False if False else True) + "\n")
-
-
-def nan_to_none(o):
-    """JSON has no NaN: missing numbers become null."""
-    if isinstance(o, float) and o != o:
-        return None
-    if isinstance(o, dict):
-        return {k: nan_to_none(v) for k, v in o.items()}
-    if isinstance(o, (list, tuple)):
-        return [nan_to_none(v) for v in o]
-    return o
+    sys.stdout.write(json.dumps(jsonable(obj), indent=2, allow_nan=False) + "\n")
 
 
 def records(df) -> list[dict]:

@@ -90,9 +90,9 @@ def _config(config: Path, sets: list[str] | None, out: Path | None, **extra):
 def _emit(obj: dict, json_out: bool, title: str) -> None:
     if _rank() != 0:
         return
-    from ..oneshot.api import _json_safe
+    from .._params import jsonable
 
-    obj = _json_safe(obj)
+    obj = jsonable(obj)
     if json_out:
         sys.stdout.write(json.dumps(obj, indent=2) + "\n")
         return
@@ -193,9 +193,9 @@ def evaluate(
     result: dict = {"evaluated": len(archs), "best_arch": rows["arch"][int(np.argmax(scores))],
                     "best_top1": float(scores.max()), "mean_top1": float(scores.mean())}
     if table is not None:
-        from ..oneshot.oracle import kendall_tau, load_accuracy_table
+        from ..oneshot.oracle import table_kendall_tau, load_accuracy_table
 
-        kt = kendall_tau(space, archs, scores, load_accuracy_table(table, metric))
+        kt = table_kendall_tau(space, archs, scores, load_accuracy_table(table, metric))
         result.update({"kendall_tau": kt.tau, "kendall_pvalue": kt.pvalue, "kendall_n": kt.n})
     if csv is not None and _rank() == 0:
         import pandas as pd

@@ -11,7 +11,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from ._common import (ArchColOpt, CostColOpt, DatasetOpt, JsonOpt, MetricOpt, TableOpt, nan_to_none, open_benchmark,
+from ._common import (ArchColOpt, CostColOpt, DatasetOpt, JsonOpt, MetricOpt, TableOpt, open_benchmark,
                       print_json, records)
 
 log = logging.getLogger(__name__)
@@ -103,7 +103,7 @@ def search(
     summary = {"mean": float(res[col].mean()), "std": float(res[col].std(ddof=1)) if len(res) > 1 else None,
                "min": float(res[col].min()), "max": float(res[col].max())}
     if json_out:
-        print_json(nan_to_none({
+        print_json(({
             "benchmark": b.id, "dataset": ds, "metric": m, "space": space, "optimizer": optimizer,
             "params": _parse_params(param), "budget": budget, "shrink_queries": sq, "seeds": seeds,
             "records": records(res), f"regret@{budget}": summary, **({"files": files} if files else {})}))
@@ -188,7 +188,7 @@ def run(
                                 figures=not no_figures)
     sm = pd.read_csv(Path(out) / "search_summary.csv")
     if json_out:
-        print_json(nan_to_none({"out": str(out), "total": summary.total, "ran": summary.ran,
+        print_json(({"out": str(out), "total": summary.total, "ran": summary.ran,
                                  "skipped": summary.skipped, "failed": summary.failed,
                                  "elapsed_seconds": summary.elapsed_seconds, "summary": records(sm)}))
     else:

@@ -10,7 +10,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from ._common import (ArchColOpt, CostColOpt, JsonOpt, MetricOpt, SpaceOpt, TableOpt, nan_to_none, open_benchmark,
+from ._common import (ArchColOpt, CostColOpt, JsonOpt, MetricOpt, SpaceOpt, TableOpt, open_benchmark,
                       print_json, records)
 
 log = logging.getLogger(__name__)
@@ -154,7 +154,7 @@ def shrink(
     res["shrunk"].save(space_path)
     doc = {"metrics": row, "params": res["params"], "budget": budget, "q": q, "proxy": proxy,
            "data_hash": res["data_hash"], "space_file": space_path.name, "trace": res["trace"]}
-    doc = nan_to_none(doc)
+    doc = (doc)
     write_json_atomic(metrics_path, doc)
     if json_out:
         print_json({**doc, "space_file": str(space_path), "metrics_file": str(metrics_path)})

@@ -17,8 +17,8 @@ from __future__ import annotations
 import importlib
 
 from .config import OneShotConfig, load_config
-from .evolution import SearchResult, evolution_search, make_constraint
-from .oracle import KendallResult, SupernetOracle, kendall_tau, load_accuracy_table
+from .evolution import EvolutionResult, evolution_search, make_constraint
+from .oracle import KendallResult, SupernetOracle, table_kendall_tau, load_accuracy_table
 from .sampler import ArchSampler, load_region
 
 # name -> module, imported on first use (these need PyTorch)
@@ -47,10 +47,10 @@ __all__ = [
     "ArchSampler",
     "KendallResult",
     "OneShotConfig",
-    "SearchResult",
+    "EvolutionResult",
     "SupernetOracle",
     "evolution_search",
-    "kendall_tau",
+    "table_kendall_tau",
     "load_accuracy_table",
     "load_config",
     "load_region",

@@ -25,7 +25,8 @@ from ..spaces import get_space
 from ..spaces.mobilenet import Layout, layout_for
 from .config import OneShotConfig, load_config
 from .evolution import evolution_search, make_constraint
-from .oracle import SupernetOracle, kendall_tau
+from .._params import jsonable
+from .oracle import SupernetOracle, table_kendall_tau
 from .sampler import ArchSampler, load_region, region_to_json
 
 torch = optional_import("torch", "oneshot", "one-shot training")
@@ -68,18 +69,6 @@ def _atomic_text(path: Path, text: str) -> None:
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
     tmp.write_text(text)
     os.replace(tmp, path)
-
-
-def _json_safe(x):
-    if isinstance(x, dict):
-        return {k: _json_safe(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [_json_safe(v) for v in x]
-    if isinstance(x, np.generic):
-        return x.item()
-    if isinstance(x, np.ndarray):
-        return x.tolist()
-    return x
 
 
 # ----------------------------------------------------------------------------------------------- training
@@ -224,7 +213,7 @@ def search(cfg, checkpoint=None, *, score_fn=None, write: bool = True) -> dict:
         import pandas as pd
 
         d = Path(cfg.out_dir) / "search"
-        _atomic_text(d / "best_arch.json", json.dumps(_json_safe(out), indent=2) + "\n")
+        _atomic_text(d / "best_arch.json", json.dumps(jsonable(out), indent=2) + "\n")
         df = pd.DataFrame({"arch": space.to_strings(res.archs), "score": res.scores,
                            **_costs(space, layout, res.archs, lut)})
         _atomic_text(d / "candidates.csv", df.to_csv(index=False))
@@ -262,7 +251,7 @@ def kendall_tau_against(cfg, table, n: int = 100, seed: int = 0, checkpoint=None
     rng = np.random.default_rng(seed)
     archs = np.unique(sampler.sample(n, rng), axis=0)
     scores = _evaluator(cfg, model, layout, ctx)(archs)
-    res = kendall_tau(space, archs, scores, table)
+    res = table_kendall_tau(space, archs, scores, table)
     return {"tau": res.tau, "pvalue": res.pvalue, "n": res.n, "archs": space.to_strings(archs),
             "scores": scores.tolist()}
 
@@ -298,7 +287,7 @@ def retrain(cfg, arch, *, resume: bool = True, stop_after: int | None = None, in
     if summary["done"]:
         result["top1"] = evaluate_standalone_model(trainer.model, source, ctx, cfg)
         if ctx.is_main:
-            _atomic_text(out / "result.json", json.dumps(_json_safe(result), indent=2) + "\n")
+            _atomic_text(out / "result.json", json.dumps(jsonable(result), indent=2) + "\n")
         barrier(ctx)
     return result
 

@@ -68,14 +68,3 @@ def barrier(ctx: DistContext) -> None:
             dist.barrier(device_ids=[ctx.device.index])
         else:
             dist.barrier()
-
-
-def broadcast_object(obj, ctx: DistContext):
-    """Rank 0's ``obj`` on every rank."""
-    if not ctx.distributed:
-        return obj
-    import torch.distributed as dist
-
-    box = [obj]
-    dist.broadcast_object_list(box, src=0)
-    return box[0]

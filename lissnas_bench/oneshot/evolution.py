@@ -30,7 +30,7 @@ log = logging.getLogger("lissnas_bench.oneshot")
 
 
 @dataclass
-class SearchResult:
+class EvolutionResult:
     best: np.ndarray  # (positions,)
     best_score: float
     archs: np.ndarray  # every scored architecture, in the order scored
@@ -90,7 +90,7 @@ def evolution_search(
     rng=None,
     max_rounds: int = 50,
     on_generation: Callable[[dict], None] | None = None,
-) -> SearchResult:
+) -> EvolutionResult:
     """SPOS evolution inside ``sampler``'s region (anything with ``sample``, ``contains`` and ``space``)."""
     rng = as_rng(rng)
     space = sampler.space
@@ -192,7 +192,7 @@ def evolution_search(
 
     all_scores = np.array(order_scores)
     b = int(np.argmax(all_scores))
-    return SearchResult(order[b].copy(), float(all_scores[b]), np.array(order, dtype=np.int8), all_scores, history)
+    return EvolutionResult(order[b].copy(), float(all_scores[b]), np.array(order, dtype=np.int8), all_scores, history)
 
 
 def _as_void(a: np.ndarray) -> np.ndarray:

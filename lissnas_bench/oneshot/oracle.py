@@ -154,7 +154,7 @@ def load_accuracy_table(path, metric: str = "mean_acc") -> dict[str, float]:
     return out
 
 
-def kendall_tau(space, archs, scores, table) -> KendallResult:
+def table_kendall_tau(space, archs, scores, table) -> KendallResult:
     """Kendall's tau-b (``scipy.stats.kendalltau``) between ``scores`` of ``archs`` and their true accuracies.
 
     ``table``: ``{arch string: accuracy}`` (any string form of ``space``), or a path for
@@ -163,7 +163,7 @@ def kendall_tau(space, archs, scores, table) -> KendallResult:
     >>> from lissnas_bench.spaces import get_space
     >>> s = get_space("nasbench-macro")
     >>> a = s.from_strings(["00000000", "11111111", "22222222"])
-    >>> kendall_tau(s, a, [1.0, 2.0, 3.0], {"00000000": 80.0, "11111111": 90.0, "22222222": 92.0}).tau
+    >>> table_kendall_tau(s, a, [1.0, 2.0, 3.0], {"00000000": 80.0, "11111111": 90.0, "22222222": 92.0}).tau
     1.0
     """
     from scipy.stats import kendalltau
