@@ -9,39 +9,39 @@ errors too (a misspelt key must not be ignored silently).  Paths are taken relat
 >>> load_config({"train": {"lr": "fast"}})
 Traceback (most recent call last):
 ...
-lissnas_bench.errors.InvalidConfig: train.lr: expected a number, got 'fast'
+lissnas_bench.errors.InvalidConfig: train: lr must be a number, got 'fast'
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
-import types
-import typing
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional, Union
+from typing import Optional
 
+from .._params import Params, param, require
 from ..errors import DataFileError, InvalidConfig
 
 SPACES = ("mobilenet", "nasbench-macro")
 
 
 @dataclass(frozen=True)
-class ModelConfig:
+class ModelConfig(Params):
     """Scale of the network.  ``None`` keeps the layout's own default (224 px / 1000 classes for mobilenet,
     32 px / 10 classes for nasbench-macro)."""
 
-    width_mult: float = 1.0
-    resolution: Optional[int] = None
-    num_classes: Optional[int] = None
-    head_channels: Optional[int] = None
-    dropout: float = 0.0
+    where = "model"
+    width_mult: float = param(1.0, gt=0, le=4, help="channel width multiplier")
+    resolution: Optional[int] = param(None, ge=8, le=1024, help="input resolution in pixels")
+    num_classes: Optional[int] = param(None, ge=2, help="classes of the classifier")
+    head_channels: Optional[int] = param(None, ge=1, help="channels of the last convolution")
+    dropout: float = param(0.0, ge=0, lt=1, help="dropout before the classifier")
 
 
 @dataclass(frozen=True)
-class DataConfig:
+class DataConfig(Params):
     """Where images come from.
 
     ``kind``: ``synthetic`` (random tensors whose label is planted as a faint class template, so training makes
@@ -52,81 +52,99 @@ class DataConfig:
     ``batch_size`` is per process; the global batch is ``batch_size * world_size``.
     """
 
-    kind: str = "synthetic"
-    train_dir: Optional[str] = None
-    val_dir: Optional[str] = None
-    root: Optional[str] = None
-    holdout: int = 0
-    batch_size: int = 64
-    eval_batch_size: Optional[int] = None
-    workers: int = 4
-    synthetic_val_size: int = 512
+    where = "data"
+    kind: str = param("synthetic", choices=("synthetic", "imagefolder", "cifar10"), help="image source")
+    train_dir: Optional[str] = param(None, help="imagefolder: training images, a sub-folder per class")
+    val_dir: Optional[str] = param(None, help="imagefolder: validation images")
+    root: Optional[str] = param(None, help="cifar10: folder holding cifar-10-batches-py")
+    holdout: int = param(0, ge=0, help="training images held out to score subnets (0: use the validation split)")
+    batch_size: int = param(64, ge=1, help="images per step and process")
+    eval_batch_size: Optional[int] = param(None, ge=1, help="images per evaluation batch (default: batch_size)")
+    workers: int = param(4, ge=0, help="data loader processes")
+    synthetic_val_size: int = param(512, ge=1, help="synthetic: validation images")
+
+    def check(self):
+        if self.kind == "imagefolder":
+            require(self.train_dir is not None, "train_dir", "is required when data.kind is imagefolder")
+            require(self.val_dir is not None or self.holdout > 0, "val_dir",
+                    "is required when data.kind is imagefolder and data.holdout is 0")
+        if self.kind == "cifar10":
+            require(self.root is not None, "root", "is required when data.kind is cifar10")
 
 
 @dataclass(frozen=True)
-class TrainConfig:
+class TrainConfig(Params):
     """Optimisation (SGD with momentum), schedule, precision and checkpointing."""
 
-    steps: int = 1000
-    lr: float = 0.25
-    momentum: float = 0.9
-    nesterov: bool = True
-    weight_decay: float = 4e-5
-    label_smoothing: float = 0.1
-    warmup_steps: int = 0
-    schedule: str = "linear"  # linear | cosine | constant
-    grad_clip: Optional[float] = 5.0
-    bf16: bool = True  # bf16 autocast (CUDA only)
-    channels_last: bool = True
-    checkpoint_every: int = 500
-    log_every: int = 50
-    seed: int = 0
-    device: str = "auto"  # auto | cpu | cuda
-    init_from: Optional[str] = None  # weights of another checkpoint (e.g. a full-space warm-up)
+    where = "train"
+    steps: int = param(1000, ge=0, help="optimiser steps")
+    lr: float = param(0.25, gt=0, help="peak learning rate")
+    momentum: float = param(0.9, ge=0, lt=1, help="SGD momentum")
+    nesterov: bool = param(True, help="Nesterov momentum")
+    weight_decay: float = param(4e-5, ge=0, help="L2 weight decay")
+    label_smoothing: float = param(0.1, ge=0, lt=1, help="label smoothing of the cross-entropy")
+    warmup_steps: int = param(0, ge=0, help="linear warm-up steps")
+    schedule: str = param("linear", choices=("linear", "cosine", "constant"), help="learning-rate schedule")
+    grad_clip: Optional[float] = param(5.0, gt=0, help="gradient-norm clip (null: none)")
+    bf16: bool = param(True, help="bf16 autocast (CUDA only)")
+    channels_last: bool = param(True, help="channels-last memory format")
+    checkpoint_every: int = param(500, ge=1, help="steps between checkpoints")
+    log_every: int = param(50, ge=1, help="steps between log lines")
+    seed: int = param(0, ge=0, help="seed of path sampling, data order and initialisation")
+    device: str = param("auto", choices=("auto", "cpu", "cuda"), help="where to train")
+    init_from: Optional[str] = param(None, help="weights of another checkpoint (e.g. a full-space warm-up)")
 
 
 @dataclass(frozen=True)
-class EvalConfig:
+class EvalConfig(Params):
     """Scoring a subnet: BN recalibration on ``calib_batches`` training batches, then top-1 on ``val_batches``
     batches (``None``: the whole held-out/validation split), of ``data.eval_batch_size`` images."""
 
-    calib_batches: int = 20
-    val_batches: Optional[int] = None
-    cache: bool = True
+    where = "eval"
+    calib_batches: int = param(20, ge=0, help="training batches to recalibrate batch norm")
+    val_batches: Optional[int] = param(None, ge=1, help="validation batches per subnet (null: all)")
+    cache: bool = param(True, help="remember scores of subnets already evaluated")
 
 
 @dataclass(frozen=True)
-class SearchConfig:
+class SearchConfig(Params):
     """Evolutionary search (SPOS): a population, the top ``parents`` breed by mutation and crossover.
 
     Constraints: ``max_mflops`` (millions of multiply-adds; default 600, the mobile setting; ``null`` to drop),
     ``max_latency_ms`` with ``latency_lut`` (a ProxylessNAS-format YAML table), ``max_mparams``.
     """
 
-    population: int = 50
-    generations: int = 20
-    parents: int = 10
-    mutations: int = 25
-    crossovers: int = 25
-    mutation_prob: float = 0.1
-    max_mflops: Optional[float] = 600.0
-    max_latency_ms: Optional[float] = None
-    max_mparams: Optional[float] = None
-    latency_lut: Optional[str] = None
-    seed: int = 0
+    where = "search"
+    population: int = param(50, ge=2, help="subnets per generation")
+    generations: int = param(20, ge=1, help="generations")
+    parents: int = param(10, ge=1, help="top subnets that breed")
+    mutations: int = param(25, ge=0, help="children by mutation per generation")
+    crossovers: int = param(25, ge=0, help="children by crossover per generation")
+    mutation_prob: float = param(0.1, gt=0, le=1, help="probability that a mutation changes a layer")
+    max_mflops: Optional[float] = param(600.0, gt=0, help="FLOPs limit in millions (null: none)")
+    max_latency_ms: Optional[float] = param(None, gt=0, help="latency limit (needs latency_lut)")
+    max_mparams: Optional[float] = param(None, gt=0, help="parameter limit in millions")
+    latency_lut: Optional[str] = param(None, help="ProxylessNAS-format latency table (YAML)")
+    seed: int = param(0, ge=0, help="seed of the evolution")
+
+    def check(self):
+        require(self.parents <= self.population, "parents", f"must be in [1, population], got {self.parents}")
+        require(self.mutations + self.crossovers >= 1, "mutations", "mutations + crossovers must be >= 1")
+        require(self.max_latency_ms is None or self.latency_lut is not None, "latency_lut",
+                "is required when search.max_latency_ms is set")
 
 
 @dataclass(frozen=True)
-class OneShotConfig:
-    space: str = "mobilenet"
-    shrunk: Optional[str] = None  # JSON written by `lissnas-bench shrink`; None = the full space
-    out_dir: str = "runs/oneshot"
-    model: ModelConfig = field(default_factory=ModelConfig)
-    data: DataConfig = field(default_factory=DataConfig)
-    train: TrainConfig = field(default_factory=TrainConfig)
-    eval: EvalConfig = field(default_factory=EvalConfig)
-    search: SearchConfig = field(default_factory=SearchConfig)
-    retrain: TrainConfig = field(default_factory=lambda: TrainConfig(steps=10_000, label_smoothing=0.1))
+class OneShotConfig(Params):
+    space: str = param("mobilenet", choices=SPACES, help="search space of the supernet")
+    shrunk: Optional[str] = param(None, help="JSON written by `lissnas-bench shrink`; null = the full space")
+    out_dir: str = param("results/oneshot", help="where checkpoints and results go")
+    model: ModelConfig = param(default_factory=ModelConfig)
+    data: DataConfig = param(default_factory=DataConfig)
+    train: TrainConfig = param(default_factory=TrainConfig)
+    eval: EvalConfig = param(default_factory=EvalConfig)
+    search: SearchConfig = param(default_factory=SearchConfig)
+    retrain: TrainConfig = param(default_factory=lambda: TrainConfig(steps=10_000, label_smoothing=0.1))
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -136,116 +154,6 @@ class OneShotConfig:
 
 
 # ------------------------------------------------------------------------------------------------ loading
-
-
-def _type_name(tp) -> str:
-    return {int: "an integer", float: "a number", bool: "true or false", str: "a string"}.get(tp, str(tp))
-
-
-def _coerce(value, tp, where: str):
-    """Check ``value`` against a simple annotation (int/float/bool/str, Optional of those, dataclass)."""
-    origin = typing.get_origin(tp)
-    if origin in (Union, types.UnionType):
-        args = [a for a in typing.get_args(tp) if a is not type(None)]
-        if value is None:
-            return None
-        return _coerce(value, args[0], where)
-    if dataclasses.is_dataclass(tp):
-        return _build(tp, value, where)
-    if tp is bool:
-        if isinstance(value, bool):
-            return value
-    elif tp is int:
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-        if isinstance(value, float) and value.is_integer():
-            return int(value)
-    elif tp is float:
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return float(value)
-    elif tp is str:
-        if isinstance(value, (str, Path)):
-            return str(value)
-    raise InvalidConfig(f"{where}: expected {_type_name(tp)}, got {value!r}")
-
-
-def _build(cls, data, where: str):
-    if isinstance(data, cls):
-        return data
-    if data is None:
-        data = {}
-    if not isinstance(data, Mapping):
-        raise InvalidConfig(f"{where or 'config'}: expected a mapping of fields, got {data!r}")
-    hints = typing.get_type_hints(cls)
-    names = [f.name for f in dataclasses.fields(cls)]
-    unknown = [k for k in data if k not in names]
-    if unknown:
-        pre = f"{where}." if where else ""
-        raise InvalidConfig(f"unknown field {pre}{unknown[0]}; accepted: {', '.join(names)}")
-    kwargs = {k: _coerce(v, hints[k], f"{where}.{k}" if where else k) for k, v in data.items()}
-    return cls(**kwargs)
-
-
-def _check(cond: bool, where: str, msg: str):
-    if not cond:
-        raise InvalidConfig(f"{where}: {msg}")
-
-
-def validate(cfg: OneShotConfig) -> OneShotConfig:
-    """Range and consistency checks; returns ``cfg`` or raises ``InvalidConfig`` naming the field."""
-    _check(cfg.space in SPACES, "space", f"must be one of {', '.join(SPACES)}, got {cfg.space!r}")
-    m = cfg.model
-    _check(0 < m.width_mult <= 4, "model.width_mult", f"must be in (0, 4], got {m.width_mult}")
-    _check(m.resolution is None or 8 <= m.resolution <= 1024, "model.resolution", f"must be in [8, 1024], got {m.resolution}")
-    _check(m.num_classes is None or m.num_classes >= 2, "model.num_classes", f"must be >= 2, got {m.num_classes}")
-    _check(m.head_channels is None or m.head_channels >= 1, "model.head_channels", "must be >= 1")
-    _check(0 <= m.dropout < 1, "model.dropout", f"must be in [0, 1), got {m.dropout}")
-    d = cfg.data
-    kinds = ("synthetic", "imagefolder", "cifar10")
-    _check(d.kind in kinds, "data.kind", f"must be one of {', '.join(kinds)}, got {d.kind!r}")
-    if d.kind == "imagefolder":
-        _check(d.train_dir is not None, "data.train_dir", "is required when data.kind is imagefolder")
-        _check(d.val_dir is not None or d.holdout > 0, "data.val_dir",
-               "is required when data.kind is imagefolder and data.holdout is 0")
-    if d.kind == "cifar10":
-        _check(d.root is not None, "data.root", "is required when data.kind is cifar10")
-    _check(d.holdout >= 0, "data.holdout", f"must be >= 0, got {d.holdout}")
-    _check(d.batch_size >= 1, "data.batch_size", f"must be >= 1, got {d.batch_size}")
-    _check(d.eval_batch_size is None or d.eval_batch_size >= 1, "data.eval_batch_size", "must be >= 1")
-    _check(d.workers >= 0, "data.workers", f"must be >= 0, got {d.workers}")
-    _check(d.synthetic_val_size >= 1, "data.synthetic_val_size", "must be >= 1")
-    for name in ("train", "retrain"):
-        t: TrainConfig = getattr(cfg, name)
-        _check(t.steps >= 0, f"{name}.steps", f"must be >= 0, got {t.steps}")
-        _check(t.lr > 0, f"{name}.lr", f"must be > 0, got {t.lr}")
-        _check(0 <= t.momentum < 1, f"{name}.momentum", f"must be in [0, 1), got {t.momentum}")
-        _check(t.weight_decay >= 0, f"{name}.weight_decay", f"must be >= 0, got {t.weight_decay}")
-        _check(0 <= t.label_smoothing < 1, f"{name}.label_smoothing", f"must be in [0, 1), got {t.label_smoothing}")
-        _check(t.warmup_steps >= 0, f"{name}.warmup_steps", f"must be >= 0, got {t.warmup_steps}")
-        _check(t.schedule in ("linear", "cosine", "constant"), f"{name}.schedule",
-               f"must be linear, cosine or constant, got {t.schedule!r}")
-        _check(t.grad_clip is None or t.grad_clip > 0, f"{name}.grad_clip", "must be > 0 or null")
-        _check(t.checkpoint_every >= 1, f"{name}.checkpoint_every", f"must be >= 1, got {t.checkpoint_every}")
-        _check(t.log_every >= 1, f"{name}.log_every", f"must be >= 1, got {t.log_every}")
-        _check(t.device in ("auto", "cpu", "cuda"), f"{name}.device", f"must be auto, cpu or cuda, got {t.device!r}")
-        _check(t.seed >= 0, f"{name}.seed", f"must be >= 0, got {t.seed}")
-    e = cfg.eval
-    _check(e.calib_batches >= 0, "eval.calib_batches", f"must be >= 0, got {e.calib_batches}")
-    _check(e.val_batches is None or e.val_batches >= 1, "eval.val_batches", "must be >= 1 or null")
-    s = cfg.search
-    _check(s.population >= 2, "search.population", f"must be >= 2, got {s.population}")
-    _check(s.generations >= 1, "search.generations", f"must be >= 1, got {s.generations}")
-    _check(1 <= s.parents <= s.population, "search.parents", f"must be in [1, population], got {s.parents}")
-    _check(s.mutations >= 0 and s.crossovers >= 0, "search.mutations", "mutations and crossovers must be >= 0")
-    _check(s.mutations + s.crossovers >= 1, "search.mutations", "mutations + crossovers must be >= 1")
-    _check(0 < s.mutation_prob <= 1, "search.mutation_prob", f"must be in (0, 1], got {s.mutation_prob}")
-    for f in ("max_mflops", "max_latency_ms", "max_mparams"):
-        v = getattr(s, f)
-        _check(v is None or v > 0, f"search.{f}", f"must be > 0 or null, got {v}")
-    _check(s.max_latency_ms is None or s.latency_lut is not None, "search.latency_lut",
-           "is required when search.max_latency_ms is set")
-    _check(s.seed >= 0, "search.seed", f"must be >= 0, got {s.seed}")
-    return cfg
 
 
 def read_config_file(path) -> dict:
@@ -308,7 +216,7 @@ def load_config(source=None, overrides: list[str] | dict | None = None) -> OneSh
             if not isinstance(node, dict):
                 raise InvalidConfig(f"--set {item!r}: {k} is not a section")
         node[keys[-1]] = value
-    return validate(_build(OneShotConfig, data, ""))
+    return OneShotConfig.build(data, where="")
 
 
 def _flatten(d: Mapping, prefix: str = ""):
