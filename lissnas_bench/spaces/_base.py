@@ -46,6 +46,8 @@ class Space(ABC):
     choice_names: tuple[tuple[str, ...], ...]
     #: string formats accepted by ``from_strings`` (the first is what ``to_strings`` writes by default)
     string_formats: tuple[str, ...] = ()
+    #: whether b in neighbours(a) implies a in neighbours(b) (the conformance tests check what is declared)
+    symmetric_neighbours: bool = True
 
     # ---------------------------------------------------------------- shape
     @property

@@ -248,6 +248,9 @@ class NB101Space(Space):
     position_names = tuple(f"e{i}_{j}" for i, j in EDGES) + tuple(f"op{v}" for v in range(1, V - 1))
     choice_names = (("0", "1"),) * N_EDGE + (OPS,) * N_OP
     string_formats = ("spec", "naslib", "json")
+    # removing an edge can prune vertices that one added edge does not bring back: the edit relation on pruned
+    # canonical cells is directed (b may be one edit from a while a is several edits from b)
+    symmetric_neighbours = False
     ops = OPS
 
     @cached_property
