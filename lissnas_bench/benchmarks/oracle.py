@@ -1,8 +1,11 @@
 """The query-counting oracle: how shrinkers and searches see a benchmark.
 
-It charges one query per *distinct* architecture (asking again is free), adds the benchmark's simulated training
-time when it has one, and raises ``BudgetExhausted`` instead of answering past the budget.  Evaluation code
-reads the ground truth from the ``Benchmark`` directly; only search-side code holds an Oracle.
+It answers the *query* metric (validation accuracy, a low fidelity, a proxy, a noisy trial: whatever a searcher
+could see), charges one query per *distinct* architecture (asking again is free), adds the benchmark's simulated
+training time when it has one, and raises ``BudgetExhausted`` instead of answering past the budget.  Its answers
+are *scores*: higher is better (a metric to minimise is answered negated), so every shrinker and optimizer
+maximises.  Evaluation reads the ground truth (the *truth* metric) from the ``Benchmark`` directly; only
+search-side code holds an Oracle.
 """
 
 from __future__ import annotations
@@ -12,19 +15,29 @@ import math
 import numpy as np
 
 from ..errors import BudgetExhausted, InvalidConfig
-from ..spaces import Space
+from ..spaces import Space, SubsetSpace
 from ._base import Benchmark
 
 
+def _maximize(benchmark, dataset: str, metric: str) -> bool:
+    fn = getattr(benchmark, "maximize", None)
+    return bool(fn(dataset, metric)) if callable(fn) else True
+
+
 class Oracle:
-    """Budgeted access to one (dataset, metric) of a benchmark.
+    """Budgeted access to one answer per architecture of a benchmark.
+
+    ``Oracle(bench, dataset, metric, budget)`` answers a column of the benchmark.  ``values=`` (an array aligned
+    with the benchmark's rows, NaN = no answer) answers anything else, e.g. another table's column joined on the
+    architecture or one noisy trial per architecture; ``name`` then says what it is, ``maximize`` its direction,
+    and ``domain`` (a row mask) restricts the architectures it may answer.
 
     >>> import lissnas_bench as lb, numpy as np
     >>> bench = lb.load_benchmark("analognas")
     >>> oracle = Oracle(bench, budget=100)
     >>> vals = oracle.query(oracle.space.sample(10, np.random.default_rng(0)))
-    >>> oracle.queries
-    10
+    >>> oracle.queries, oracle.name
+    (10, 'baseline_accuracy')
     """
 
     def __init__(
@@ -35,13 +48,36 @@ class Oracle:
         budget: int | None = None,
         *,
         charge_time: bool = True,
+        values: np.ndarray | None = None,
+        name: str | None = None,
+        maximize: bool | None = None,
+        domain: np.ndarray | None = None,
     ):
         self.benchmark = benchmark
-        self.dataset, self.metric = benchmark.resolve(dataset, metric)
-        if budget is not None and (not isinstance(budget, (int, np.integer)) or budget < 0):
+        if values is None:
+            self.dataset, self.metric = benchmark.resolve(dataset, metric)
+            raw = benchmark.columns[(self.dataset, self.metric)]
+            self.name = self.metric
+            self.maximize = _maximize(benchmark, self.dataset, self.metric) if maximize is None else bool(maximize)
+        else:
+            self.dataset = benchmark.resolve_dataset(dataset)
+            raw = np.asarray(values, dtype=np.float64)
+            if raw.shape != (len(benchmark),):
+                raise InvalidConfig(f"oracle values must have one entry per benchmark row ({len(benchmark)}), "
+                                    f"got shape {raw.shape}")
+            self.metric = None
+            self.name = name or "values"
+            self.maximize = True if maximize is None else bool(maximize)
+        if budget is not None and (isinstance(budget, bool) or not isinstance(budget, (int, np.integer)) or budget < 0):
             raise InvalidConfig(f"budget must be a non-negative integer or None, got {budget!r}")
         self.budget = None if budget is None else int(budget)
-        self._values = benchmark.columns[(self.dataset, self.metric)]
+        scores = raw if self.maximize else -raw
+        self._values = scores
+        ok = np.isfinite(scores)
+        if domain is not None:
+            ok &= np.asarray(domain, dtype=bool)
+        self._mask = ok
+        self._space: Space | None = None
         cost = benchmark.cost_metrics.get(self.dataset) if charge_time else None
         self._cost = benchmark.columns[(self.dataset, cost)] if cost else None
         self._seen = np.zeros(len(benchmark), dtype=bool)
@@ -49,12 +85,37 @@ class Oracle:
         self.history: list[int] = []
         self.sim_seconds = 0.0
 
-    # ------------------------------------------------------------------ accounting
+    # ------------------------------------------------------------------ what it answers
+    @property
+    def scores(self) -> np.ndarray:
+        """Every answer as a read-only array aligned with the benchmark's rows (higher is better; NaN = none).
+        For search-side code that works on rows (``SearchState``); reading it charges nothing, so only code that
+        also charges through ``query`` may use it."""
+        v = self._values.view()
+        v.flags.writeable = False
+        return v
+
+    @property
+    def domain_mask(self) -> np.ndarray:
+        """Rows this oracle answers for."""
+        m = self._mask.view()
+        m.flags.writeable = False
+        return m
+
     @property
     def space(self) -> Space:
-        """The architectures this oracle can answer for (the rows with a value)."""
-        return self.benchmark.domain(self.dataset, self.metric)
+        """The architectures this oracle can answer for."""
+        if self._space is None:
+            b = self.benchmark
+            full = self._mask.all() and len(b) == b.space.size
+            if self.metric is not None and np.array_equal(self._mask, np.isfinite(b.columns[(self.dataset,
+                                                                                              self.metric)])):
+                self._space = b.domain(self.dataset, self.metric)
+            else:
+                self._space = b.space if full else SubsetSpace(b.space, b.archs[self._mask])
+        return self._space
 
+    # ------------------------------------------------------------------ accounting
     @property
     def queries(self) -> int:
         return len(self.history)
@@ -77,8 +138,14 @@ class Oracle:
 
     # ------------------------------------------------------------------ querying
     def query(self, archs) -> np.ndarray:
-        """Values of ``archs``; charges each architecture not seen before, all or nothing."""
-        rows = self.benchmark.rows(archs)
+        """Scores of ``archs``; charges each architecture not seen before, all or nothing."""
+        return self.query_rows(self.benchmark.rows(archs))
+
+    __call__ = query
+
+    def query_rows(self, rows: np.ndarray) -> np.ndarray:
+        """``query`` by benchmark row (what ``SearchState`` asks with)."""
+        rows = np.asarray(rows, dtype=np.int64)
         uniq, first = np.unique(rows, return_index=True)
         new = uniq[~self._seen[uniq]]
         if self.budget is not None and self.queries + len(new) > self.budget:
@@ -87,6 +154,9 @@ class Oracle:
                 f"({self.queries} of {self.budget} used)"
             )
         if len(new):
+            if not self._mask[new].all():
+                bad = self.benchmark.space.to_strings(self.benchmark.archs[new[~self._mask[new]][:1]])[0]
+                raise InvalidConfig(f"the oracle ({self.name}) has no answer for {bad}: it is outside its domain")
             # keep first-seen order of the request, for reproducible anytime curves
             new_in_order = rows[np.sort(first[~self._seen[uniq]])]
             self._seen[new_in_order] = True
@@ -95,13 +165,23 @@ class Oracle:
                 self.sim_seconds += float(np.nansum(self._cost[new_in_order]))
         return self._values[rows]
 
-    __call__ = query
-
     def queried(self) -> tuple[np.ndarray, np.ndarray]:
-        """All architectures queried so far (in order) and their values."""
+        """All architectures queried so far (in order) and their scores."""
         rows = np.asarray(self.history, dtype=np.int64)
         return self.benchmark.archs[rows], self._values[rows]
 
+    def fork(self, budget: int | None = None) -> Oracle:
+        """A new oracle that knows exactly what this one knows (same history, same order, same simulated time)
+        with budget ``budget`` in total; this one is left untouched."""
+        new = object.__new__(type(self))
+        new.__dict__.update(self.__dict__)
+        new._seen, new.history = self._seen.copy(), list(self.history)
+        if budget is not None:
+            if budget < new.queries:
+                raise InvalidConfig(f"budget {budget} is smaller than the {new.queries} queries already spent")
+            new.budget = int(budget)
+        return new
+
     def __repr__(self) -> str:
         b = "∞" if self.budget is None else self.budget
-        return f"<Oracle {self.benchmark.id}/{self.dataset}/{self.metric}: {self.queries}/{b} queries>"
+        return f"<Oracle {self.benchmark.id}/{self.dataset}/{self.name}: {self.queries}/{b} queries>"

@@ -16,16 +16,8 @@ from __future__ import annotations
 import importlib
 
 from ..errors import InvalidConfig, UnknownName
-from ._base import (
-    COLUMN_PREFIX,
-    Optimizer,
-    SearchResult,
-    SearchState,
-    default_checkpoints,
-    domain_mask,
-    fork_oracle,
-    search_after_shrink,
-)
+from ._base import Optimizer, SearchState, domain_mask, fork_oracle, search_after_shrink
+from .result import COLUMN_PREFIX, SearchResult, Truth, default_checkpoints
 from .repeat import search_seeds
 
 # name -> "module:Class", imported on first use
@@ -75,6 +67,7 @@ __all__ = [
     "Optimizer",
     "SearchResult",
     "SearchState",
+    "Truth",
     "available_optimizers",
     "default_checkpoints",
     "domain_mask",

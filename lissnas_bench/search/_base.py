@@ -26,104 +26,15 @@ architecture of the domain has been queried (``SearchResult.exhausted``); it nev
 from __future__ import annotations
 
 import dataclasses
-import math
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from collections.abc import Sequence
+from typing import ClassVar
 
 import numpy as np
 
 from ..errors import InvalidConfig
 from ..spaces import as_rng
-
-#: prefix of the result columns ``search_after_shrink`` returns (``search_regret@1000``, ...)
-COLUMN_PREFIX = "search_"
-
-
-# ---------------------------------------------------------------------------------------------- result
-@dataclass
-class SearchResult:
-    """An anytime curve: after ``queries[i]`` distinct queries in total, the best value found is
-    ``best_so_far[i]`` (the true value of the best architecture queried so far).
-
-    The curve covers *every* query the oracle answered, the shrink phase's included, so that "shrink then search"
-    and "search the full space" are compared at equal total cost.  ``search_start`` is the query count at which
-    the search itself began.  ``sim_seconds`` (cumulative simulated training time per query) is ``None`` when the
-    benchmark has no training time.  A search on a fresh oracle started at ``query_offset`` (the shrinker's
-    queries, charged but not replayed) has a curve that starts at ``query_offset + 1``.
-    """
-
-    optimizer: str
-    params: dict
-    queries: np.ndarray
-    best_so_far: np.ndarray
-    sim_seconds: np.ndarray | None
-    search_start: int
-    budget: int
-    global_max: float
-    domain_size: int
-    domain_max: float
-    best_arch: np.ndarray | None
-    best_value: float
-    exhausted: bool
-    info: dict = field(default_factory=dict)
-
-    @property
-    def regret(self) -> np.ndarray:
-        """``global_max - best_so_far`` (the global maximum is over the oracle's whole domain, not the shrunk
-        space, so a shrunk space that lost the optimum shows it)."""
-        return self.global_max - self.best_so_far
-
-    @property
-    def search_queries(self) -> int:
-        """Distinct architectures the search itself paid for."""
-        return int(self.queries[-1] - self.search_start) if len(self.queries) else 0
-
-    def best_at(self, q: int) -> float:
-        """Best value after ``q`` queries in total; the final value when the curve ended earlier (the budget was
-        larger than the domain, or the search was asked to stop at ``q`` or before); NaN before the first query."""
-        if not len(self.queries) or q < self.queries[0]:
-            return math.nan
-        i = int(np.searchsorted(self.queries, q, side="right")) - 1
-        return float(self.best_so_far[i])
-
-    def regret_at(self, q: int) -> float:
-        return float(self.global_max - self.best_at(q))
-
-    def columns(self, at: Iterable[int] | None = None, prefix: str = COLUMN_PREFIX, suffix: str = "") -> dict[str, Any]:
-        """Flat scalar columns: ``{prefix}regret@q{suffix}`` and ``{prefix}best@q{suffix}`` for each ``q`` in ``at``
-        (default: the budget, its half and its quarter), plus queries, simulated seconds and the domain's size and
-        regret (``suffix`` tells optimizers apart when one row holds several, e.g. ``"[re]"``)."""
-        at = default_checkpoints(self.budget) if at is None else sorted({int(q) for q in at}, reverse=True)
-        vals: dict[str, Any] = {}
-        for q in at:
-            vals[f"regret@{q}"] = self.regret_at(q)
-        for q in at:
-            vals[f"best@{q}"] = self.best_at(q)
-        vals["queries"] = self.search_queries
-        vals["total_queries"] = int(self.queries[-1]) if len(self.queries) else int(self.search_start)
-        vals["sim_seconds"] = float(self.sim_seconds[-1]) if self.sim_seconds is not None and len(
-            self.sim_seconds) else math.nan
-        vals["domain_size"] = int(self.domain_size)
-        vals["domain_regret"] = float(self.global_max - self.domain_max)
-        vals["exhausted"] = bool(self.exhausted)
-        return {f"{prefix}{k}{suffix}": v for k, v in vals.items()}
-
-    def to_frame(self):
-        """The curve as a DataFrame: ``queries, best_so_far, regret, sim_seconds, phase``."""
-        import pandas as pd
-
-        sim = self.sim_seconds if self.sim_seconds is not None else np.full(len(self.queries), np.nan)
-        phase = np.where(self.queries > self.search_start, "search", "shrink")
-        return pd.DataFrame({"queries": self.queries, "best_so_far": self.best_so_far, "regret": self.regret,
-                             "sim_seconds": sim, "phase": phase})
-
-
-def default_checkpoints(budget: int) -> list[int]:
-    """``[B, B // 2, B // 4]`` (distinct, positive): the query counts the results table reports regret at."""
-    return sorted({q for q in (int(budget), int(budget) // 2, int(budget) // 4) if q >= 1}, reverse=True)
-
+from .result import COLUMN_PREFIX, SearchResult, Truth, build_result
 
 # ---------------------------------------------------------------------------------------------- domain + state
 def domain_mask(oracle, space=None) -> np.ndarray:
@@ -133,7 +44,7 @@ def domain_mask(oracle, space=None) -> np.ndarray:
     space or a ``Space`` of the benchmark's search space), or a boolean mask over the benchmark's rows.
     """
     bench = oracle.benchmark
-    mask = np.isfinite(bench.columns[(oracle.dataset, oracle.metric)])
+    mask = np.array(oracle.domain_mask)
     if space is None or (isinstance(space, str) and space == "full"):
         return mask
     if isinstance(space, np.ndarray) and space.dtype == bool:
@@ -161,23 +72,19 @@ class SearchState:
     def __init__(self, oracle, space=None, stop_at: int | None = None):
         self.oracle = oracle
         self.bench = oracle.benchmark
-        values = self.bench.columns[(oracle.dataset, oracle.metric)]
-        finite = np.isfinite(values)
-        if not finite.any():
-            raise InvalidConfig(f"{self.bench.id}/{oracle.dataset}/{oracle.metric} has no values")
-        self.global_max = float(values[finite].max())
+        if not oracle.domain_mask.any():
+            raise InvalidConfig(f"{self.bench.id}/{oracle.dataset}/{oracle.name} has no values")
         self.mask = domain_mask(oracle, space)
         self.size = int(self.mask.sum())
         if self.size == 0:
             raise InvalidConfig(
-                f"the search space holds no architecture with a value for {oracle.dataset}/{oracle.metric}")
-        self.domain_max = float(values[self.mask].max())
+                f"the search space holds no architecture with a value for {oracle.dataset}/{oracle.name}")
         self.known = np.zeros(len(self.bench), dtype=bool)
         #: values the search has seen (NaN = not queried); known rows are answered from here, not the oracle
         self.values = np.full(len(self.bench), np.nan)
         hist = np.asarray(oracle.history, dtype=np.int64)
         if len(hist):  # what the oracle already knows is free: ask for it once, for the values
-            self.values[hist] = oracle.query(self.bench.archs[hist])
+            self.values[hist] = oracle.query_rows(hist)
             self.known[hist] = True
         self.n_unknown = int((self.mask & ~self.known).sum())
         self.stop_at = stop_at if stop_at is not None else oracle.budget
@@ -205,7 +112,7 @@ class SearchState:
             if not self.known[r]:
                 if self.remaining <= 0:
                     return rows[:0], np.empty(0)
-                self.values[r] = self.oracle.query(self.bench.archs[r : r + 1])[0]
+                self.values[r] = self.oracle.query_rows(rows)[0]
                 self.known[r] = True
                 self.n_unknown -= int(self.mask[r])
             return rows, self.values[rows]
@@ -227,7 +134,7 @@ class SearchState:
             # only new rows go to the oracle, in request order (its history keeps first-query order)
             _, first = np.unique(unknown, return_index=True)
             fresh = unknown[np.sort(first)]
-            self.values[fresh] = self.oracle.query(self.bench.archs[fresh])
+            self.values[fresh] = self.oracle.query_rows(fresh)
             self.known[fresh] = True
             self.n_unknown -= int(self.mask[fresh].sum())
         return rows, self.values[rows]
@@ -280,9 +187,11 @@ class Optimizer(ABC):
     def _run(self, state: SearchState, rng: np.random.Generator) -> dict | None:
         """Search until ``state.done``; may return extra ``info``."""
 
-    def search(self, oracle, rng, space=None, *, budget: int | None = None, query_offset: int = 0) -> SearchResult:
+    def search(self, oracle, rng, space=None, *, budget: int | None = None, query_offset: int = 0,
+               truth: Truth | None = None) -> SearchResult:
         """Search ``space`` (default: the oracle's whole domain) until the oracle has answered ``budget`` distinct
-        architectures in total (default: the oracle's budget), or the domain is used up.
+        architectures in total (default: the oracle's budget), or the domain is used up.  The result is judged on
+        ``truth`` (default: the oracle's own answers, the noise-free upper bound).
 
         ``query_offset`` shifts the query axis: pass the shrinker's query count when the search runs on a fresh
         oracle whose budget is what the shrinker left (docs/search.md, "fair accounting").
@@ -302,56 +211,20 @@ class Optimizer(ABC):
         state = SearchState(oracle, space, stop_at=budget)
         start = oracle.queries
         info = self._run(state, rng) or {}
-        return build_result(oracle, state, self.name, self.param_dict(), start, budget, int(query_offset), info)
-
-
-def build_result(oracle, state: SearchState, name: str, params: dict, start: int, budget: int, offset: int,
-                 info: dict) -> SearchResult:
-    bench = oracle.benchmark
-    rows = np.asarray(oracle.history, dtype=np.int64)
-    values = bench.columns[(oracle.dataset, oracle.metric)][rows]
-    best = np.fmax.accumulate(values) if len(values) else np.empty(0)
-    sim = None
-    cost_metric = bench.cost_metrics.get(oracle.dataset)
-    if oracle.has_time and cost_metric:
-        sim = np.cumsum(np.nan_to_num(bench.columns[(oracle.dataset, cost_metric)][rows], nan=0.0))
-    queries = np.arange(1, len(rows) + 1, dtype=np.int64) + offset
-    if len(values) and np.isfinite(values).any():
-        i = int(np.nanargmax(values))
-        best_arch, best_value = bench.archs[rows[i]].copy(), float(values[i])
-    else:
-        best_arch, best_value = None, math.nan
-    return SearchResult(
-        optimizer=name, params=params, queries=queries, best_so_far=best.astype(np.float64), sim_seconds=sim,
-        search_start=int(start + offset), budget=int(budget + offset), global_max=state.global_max,
-        domain_size=state.size, domain_max=state.domain_max, best_arch=best_arch, best_value=best_value,
-        exhausted=bool(state.n_unknown == 0 and state.remaining > 0), info=info)
+        return build_result(oracle, state, truth or Truth.of_oracle(oracle), self.name, self.param_dict(), start,
+                            budget, int(query_offset), info)
 
 
 # ---------------------------------------------------------------------------------------------- shrink, then search
 def fork_oracle(oracle, budget: int | None = None):
-    """A new ``Oracle`` that knows exactly what ``oracle`` knows (same history, same order, same simulated time)
-    and has budget ``budget`` in total; ``oracle`` itself is left untouched.
-
-    Built by replaying the history through a fresh oracle (public API only), so several optimizers can continue
-    the same shrink phase independently.
-    """
-    from ..benchmarks import Oracle
-
-    new = Oracle(oracle.benchmark, oracle.dataset, oracle.metric, None, charge_time=oracle.has_time)
-    if oracle.history:
-        new.query(oracle.benchmark.archs[np.asarray(oracle.history, dtype=np.int64)])
-        new.sim_seconds = oracle.sim_seconds
-    if budget is not None:
-        if budget < new.queries:
-            raise InvalidConfig(f"budget {budget} is smaller than the {new.queries} queries already spent")
-        new.budget = int(budget)
-    return new
+    """A new oracle that knows exactly what ``oracle`` knows (same history, same order, same simulated time) with
+    budget ``budget`` in total; ``oracle`` itself is left untouched (``Oracle.fork``)."""
+    return oracle.fork(budget)
 
 
 def search_after_shrink(shrink_result, oracle, optimizer, rng, *, budget: int,
                         regret_at: Sequence[int] | None = None, prefix: str = COLUMN_PREFIX, suffix: str = "",
-                        return_result: bool = False):
+                        return_result: bool = False, truth: Truth | None = None):
     """Search inside a shrinker's result, continuing its oracle; returns ``{"search_regret@B": ...}`` columns.
 
     ``oracle`` is the oracle the shrinker spent (it is not modified: the search runs on ``fork_oracle``), so its
@@ -378,6 +251,6 @@ def search_after_shrink(shrink_result, oracle, optimizer, rng, *, budget: int,
         optimizer = get_optimizer(optimizer)
     shrunk = getattr(shrink_result, "shrunk", shrink_result)
     forked = fork_oracle(oracle, budget)
-    result = optimizer.search(forked, rng, shrunk, budget=budget)
+    result = optimizer.search(forked, rng, shrunk, budget=budget, truth=truth)
     cols = result.columns(regret_at, prefix=prefix, suffix=suffix)
     return (cols, result) if return_result else cols
