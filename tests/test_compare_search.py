@@ -15,6 +15,7 @@ from lissnas_bench.report import parse_summary_markdown, table_columns
 from lissnas_bench.api import run_comparison, run_sweep
 from lissnas_bench.experiments import FULL as SEARCH_FULL
 from lissnas_bench.experiments import ComparisonConfig, Target, load_results, prepare
+from lissnas_bench.experiments.protocol import UPPER_BOUND
 
 OPTS = ("rs", "re", "ls")
 B, B2 = 200, 400  # shrink budget, search budget (total per cell)
@@ -58,8 +59,11 @@ def test_search_columns_present_finite_and_within_budget(search_run):
                 assert np.isfinite(df[col].astype(float)).all(), col
         assert (df[f"search_total_queries[{opt}]"] <= B2).all()
         assert (df[f"search_regret@{B2}[{opt}]"] >= df["search_domain_regret"] - 1e-12).all()
-        # anytime: never worse with more queries
-        assert (df[f"search_regret@{B2}[{opt}]"] <= df[f"search_regret@{B2 // 2}[{opt}]"] + 1e-12).all()
+        # anytime: never worse with more queries when the oracle answers the truth (with a validation query the
+        # incumbent, the best by validation, may have a worse test value than an earlier one)
+        ub = df[df.protocol == UPPER_BOUND]
+        assert len(ub) and (ub[f"search_regret@{B2}[{opt}]"] <= ub[f"search_regret@{B2 // 2}[{opt}]"] + 1e-12).all()
+        assert (df[f"search_regret@{B2}[{opt}]"] >= 0).all()
     shrink = df[df.method != SEARCH_FULL]
     assert (shrink["queries"] <= B).all()
     for opt in OPTS:  # the shrinker's queries count against the total
@@ -97,7 +101,9 @@ def test_curves_match_the_columns(search_run):
         assert g["queries"].iloc[0] == 1 and g["queries"].iloc[-1] == B2
         assert {B, B2 // 2, B2 // 4} <= set(g["queries"])
         reg = g["regret"].to_numpy()
-        assert (np.diff(reg[np.isfinite(reg)]) <= 1e-12).all()
+        if ds == "cifar10":  # analognas: the oracle answers the truth, so regret never rises
+            assert (np.diff(reg[np.isfinite(reg)]) <= 1e-12).all()
+        assert (reg[np.isfinite(reg)] >= 0).all()
         row = df[(df.dataset == ds) & (df.method == m) & (df.seed == s)].iloc[0]
         for q in (B2, B2 // 2, B2 // 4):
             assert math.isclose(g.loc[g.queries == q, "regret"].iloc[0], row[f"search_regret@{q}[{opt}]"],

@@ -13,7 +13,7 @@ from ._base import Benchmark
 from ._unpickle import numpy_scalar_classes, restricted_load
 
 ID = "nasbench-graph"
-VERSION = 1
+VERSION = 2
 DATASETS = ["cora", "citeseer", "pubmed", "cs", "physics", "photo", "computers", "arxiv", "proteins"]
 METRICS = ["valid_perf", "perf", "latency", "para"]
 SOURCE = "PyPI package nas-bench-graph 1.4.0 (NAS-Bench-Graph, Qin et al., NeurIPS 2022), light/*.bench"
@@ -63,6 +63,6 @@ def build(digest: str) -> Benchmark:
         "9 graph datasets; perf/valid_perf are test/validation accuracy as fractions, latency in seconds, "
         "para = parameters in millions",
         default_dataset="cora",
-        default_metrics={d: "valid_perf" for d in DATASETS},
+        default_metrics={d: "perf" for d in DATASETS},  # the truth; searchers see valid_perf
         data_hash=digest,
     )

@@ -132,7 +132,7 @@ def distributions_frame(cells: list[dict], plan):
     for p in plan.targets:
         col = p.bench.column(p.dataset, p.metric)
         parts.append(pd.DataFrame({"target": p.key, "method": FULL_SPACE, "seed": -1,
-                                   "value": col[np.isfinite(col)].astype(np.float32)}))
+                                   "value": col[p.protocol.domain].astype(np.float32)}))
     for c in cells:
         if c.get("f_sample") is not None:
             v = np.asarray([np.nan if x is None else x for x in c["f_sample"]], dtype=np.float32)

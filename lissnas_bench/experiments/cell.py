@@ -82,9 +82,10 @@ def compact_curve(result, grid: np.ndarray) -> dict:
 def _searches(plan, t, shrink_result, oracle, ss) -> tuple[dict, list[dict], dict]:
     """Every optimizer inside ``shrink_result`` (``None``: the full space), each continuing a copy of ``oracle``;
     returns (wide columns for the cell's row, a long row per optimizer, compact curves)."""
-    from ..search import search_after_shrink
+    from ..search import Truth, search_after_shrink
 
     exp = plan.experiment
+    truth = Truth.of(t.bench, t.dataset, t.metric)
     B = int(exp.search_budget)
     grid = curve_grid(B, exp.curve_points, [*exp.regret_at, exp.budget])
     wide: dict[str, Any] = {}
@@ -94,7 +95,7 @@ def _searches(plan, t, shrink_result, oracle, ss) -> tuple[dict, list[dict], dic
         t1 = time.perf_counter()
         cols, res = search_after_shrink(shrink_result, oracle, plan.optimizers[v.label],
                                         np.random.default_rng(search_seed_sequence(ss, v.method)), budget=B,
-                                        regret_at=exp.regret_at, return_result=True)
+                                        regret_at=exp.regret_at, return_result=True, truth=truth)
         for name in ("search_domain_size", "search_domain_regret"):  # a property of S', not of the optimizer
             domain[name] = cols[name]
         best_arch = t.bench.space.to_strings(res.best_arch[None, :])[0] if res.best_arch is not None else None
@@ -110,15 +111,19 @@ def _searches(plan, t, shrink_result, oracle, ss) -> tuple[dict, list[dict], dic
     return wide, long_rows, curves
 
 
+def _protocol(t) -> dict:
+    """What every row says about its protocol: the query metric, the truth metric, and whether they coincide."""
+    return {"query_metric": t.protocol.query, "protocol": t.protocol.kind}
+
+
 def _shrink_cell(plan, t, v, seed: int, reference_size: int | None) -> dict:
     """Shrink, evaluate and (with optimizers) search one (target, variant, seed) cell."""
-    from ..benchmarks import Oracle
     from ..evaluation import evaluate
 
     exp = plan.experiment
     ss = plan.seed_sequence(t, seed)
     shrink_ss, eval_ss, sample_ss = children(ss, 3)
-    oracle = Oracle(t.bench, t.dataset, t.metric, exp.budget)
+    oracle = t.oracle(exp.budget, ss)
     t0 = time.perf_counter()
     res = plan.shrinkers[v.label].shrink(oracle, np.random.default_rng(shrink_ss), reference_size=reference_size)
     wall = time.perf_counter() - t0
@@ -126,8 +131,8 @@ def _shrink_cell(plan, t, v, seed: int, reference_size: int | None) -> dict:
         raise RuntimeError(f"{v.label} spent {oracle.queries} queries, more than the budget {exp.budget}")
     t1 = time.perf_counter()
     metrics = evaluate(res.shrunk, t.bench, t.dataset, t.metric, q=exp.q, proxy=t.proxy,
-                       rng=np.random.default_rng(eval_ss))
-    row = {**_scalars(metrics), "queries": int(res.queries), "sim_seconds": float(oracle.sim_seconds)
+                       rng=np.random.default_rng(eval_ss), full_space=t.full_space())
+    row = {**_protocol(t), **_scalars(metrics), "queries": int(res.queries), "sim_seconds": float(oracle.sim_seconds)
            if oracle.has_time else math.nan, "wall_seconds": wall, "eval_seconds": time.perf_counter() - t1,
            "reference_size": int(reference_size) if reference_size is not None else None,
            **_scalars(res.info or {}, "info_")}
@@ -151,21 +156,18 @@ def _shrink_cell(plan, t, v, seed: int, reference_size: int | None) -> dict:
 
 def _full_cell(plan, t, seed: int) -> dict:
     """The ``full`` pseudo-shrinker: the optimizers on the whole space from a fresh oracle, same total budget."""
-    from ..benchmarks import Oracle
-
-    wide, rows, curves = _searches(plan, t, None, Oracle(t.bench, t.dataset, t.metric, 0), plan.seed_sequence(t, seed))
-    size = int(t.bench.domain(t.dataset, t.metric).size)
-    return {"row": wide, "searches": [{**r, "shrink_queries": 0, "shrunk_size": size, "reference_size": None}
+    ss = plan.seed_sequence(t, seed)
+    wide, rows, curves = _searches(plan, t, None, t.oracle(0, ss), ss)
+    size = t.domain_size
+    return {"row": {**_protocol(t), **wide}, "searches": [{**r, "shrink_queries": 0, "shrunk_size": size, "reference_size": None}
                                       for r in rows], "curves": curves}
 
 
 def reference_size(plan, t, seed: int) -> int:
     """|S'| of the reference variant in this (target, seed) cell, run on its own (same stream, own oracle)."""
-    from ..benchmarks import Oracle
-
     exp = plan.experiment
-    ss = children(plan.seed_sequence(t, seed), 3)[0]
-    res = exp.reference.build().shrink(Oracle(t.bench, t.dataset, t.metric, exp.budget), np.random.default_rng(ss))
+    cell_ss = plan.seed_sequence(t, seed)
+    res = exp.reference.build().shrink(t.oracle(exp.budget, cell_ss), np.random.default_rng(children(cell_ss, 3)[0]))
     return int(res.shrunk.size)
 
 

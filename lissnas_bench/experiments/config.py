@@ -63,6 +63,9 @@ class Target:
 
     ``benchmark`` is an id (``analognas``, ``nasbench-graph``, an imported id) or a table path; a table also needs
     ``space`` and ``arch_column`` (and optionally ``cost_column``), exactly as ``load_benchmark`` does.
+    ``metric`` is the truth that judges the results; ``query_metric`` what the oracle answers (default: the
+    benchmark's natural pairing; the rules are in ``experiments/protocol.py``); ``restrict_domain`` restricts the
+    domain to the architectures both have.
     """
 
     benchmark: str
@@ -72,15 +75,19 @@ class Target:
     space: str | None = None
     arch_column: str | None = None
     cost_column: str | None = None
+    query_metric: str | None = None
+    restrict_domain: bool = False
 
     def __post_init__(self):
         if not isinstance(self.benchmark, (str, os.PathLike)) or not str(self.benchmark):
             raise InvalidConfig(f"target.benchmark must be a benchmark id or a table path, got {self.benchmark!r}")
         object.__setattr__(self, "benchmark", str(self.benchmark))
-        for name in ("dataset", "metric", "proxy", "space", "arch_column", "cost_column"):
+        for name in ("dataset", "metric", "proxy", "space", "arch_column", "cost_column", "query_metric"):
             v = getattr(self, name)
             if v is not None and not isinstance(v, str):
                 raise InvalidConfig(f"target.{name} must be a string or None, got {v!r}")
+        if not isinstance(self.restrict_domain, bool):
+            raise InvalidConfig(f"target.restrict_domain must be true or false, got {self.restrict_domain!r}")
 
     def source(self) -> dict:
         """What ``load_benchmark`` needs to open the benchmark again (in a worker)."""

@@ -45,6 +45,26 @@ class PreparedTarget:
     bench: Any
     proxy: Any
     seed_key: int
+    protocol: Any = None  # protocol.Protocol: what the oracle answers, what judges, the shared domain
+
+    def oracle(self, budget: int | None, ss: np.random.SeedSequence):
+        """A fresh budgeted oracle of this target in the cell whose stream is ``ss``."""
+        from .seeds import noise_seed_sequence
+
+        return self.protocol.oracle(self.bench, budget, np.random.default_rng(noise_seed_sequence(ss)))
+
+    @property
+    def domain_size(self) -> int:
+        return int(self.protocol.domain.sum())
+
+    def full_space(self):
+        """The domain evaluation scores against, when it is smaller than the truth's (``restrict_domain``)."""
+        truth_dom = np.isfinite(self.bench.columns[(self.dataset, self.metric)])
+        if np.array_equal(truth_dom, self.protocol.domain):
+            return None
+        from ..spaces import SubsetSpace
+
+        return SubsetSpace(self.bench.space, self.bench.archs[self.protocol.domain])
 
     @property
     def dataset(self) -> str:
@@ -123,8 +143,14 @@ def _open(targets: tuple[Target, ...], given: Mapping[str, Any] | None) -> list[
             benches[k] = load_benchmark(t.benchmark, space=t.space, arch_column=t.arch_column,
                                         cost_column=t.cost_column)
         bench = benches[k]
-        dataset, metric = bench.resolve(t.dataset, t.metric)
-        opened.append((Target(t.benchmark, dataset, metric, t.proxy, t.space, t.arch_column, t.cost_column), bench))
+        dataset = bench.resolve_dataset(t.dataset)
+        from .protocol import is_joined, join_column, resolve
+
+        metric = join_column(bench, dataset, t.metric) if is_joined(t.metric) else bench.resolve(dataset, t.metric)[1]
+        proto = resolve(bench, dataset, metric, t.query_metric, t.restrict_domain)
+        resolved = Target(t.benchmark, dataset, metric, t.proxy, t.space, t.arch_column, t.cost_column, proto.query,
+                          t.restrict_domain)
+        opened.append((resolved, bench, proto))
     return opened
 
 
@@ -150,14 +176,18 @@ def prepare(config, *, opened: Mapping[str, Any] | None = None) -> Plan:
     ref_obj = ref.build() if ref is not None else None
 
     targets, keys = [], set()
-    for t, bench in _open(exp.targets, opened):
-        size = int(bench.domain(t.dataset, t.metric).size)
+    for t, bench, proto in _open(exp.targets, opened):
+        size = int(proto.domain.sum())
         for label, obj in shrinkers.items():
             check_budget(label, obj, exp.budget, size)
         if ref_obj is not None:
             check_budget(f"reference {ref.label}", ref_obj, exp.budget, size)
         key = safe_name(f"{bench.id}-{t.dataset}") + (
             "" if t.metric == bench.resolve(t.dataset)[1] else f"-{safe_name(t.metric)}")
+        from .protocol import natural_query
+
+        if proto.query != (natural_query(bench, t.dataset, t.metric) or t.metric):  # a protocol of its own
+            key += f"-q-{safe_name(proto.query)}"
         if key in keys:
             raise InvalidConfig(f"target {bench.id}/{t.dataset}/{t.metric} is listed twice")
         keys.add(key)
@@ -166,7 +196,7 @@ def prepare(config, *, opened: Mapping[str, Any] | None = None) -> Plan:
             from ..evaluation import load_proxy
 
             proxy = load_proxy(t.proxy, bench, t.dataset)  # raises when the proxy misses architectures
-        targets.append(PreparedTarget(t, key, bench, proxy, stable_int(bench.id, t.dataset, t.metric)))
+        targets.append(PreparedTarget(t, key, bench, proxy, stable_int(bench.id, t.dataset, t.metric), proto))
     safe = [safe_name(v.label) for v in exp.shrinkers]
     clash = next((s for s in safe if safe.count(s) > 1), None)
     if clash is not None:
@@ -183,6 +213,7 @@ def _hash(exp: Experiment, targets: list[PreparedTarget]) -> str:
         "format": FORMAT_VERSION,
         "experiment": d,
         "data": [p.bench.data_hash for p in targets],
+        "queries": [p.protocol.digest() for p in targets],
         # a proxy file may change under the same spec string: hash its scores
         "proxies": [None if p.proxy is None else hashlib.sha256(
             np.ascontiguousarray(getattr(p.proxy, "values", np.zeros(0)), dtype=np.float64).tobytes()).hexdigest()

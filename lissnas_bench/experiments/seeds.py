@@ -2,7 +2,8 @@
 
 A cell (benchmark, dataset, metric, seed index) gets ``SeedSequence(root_seed, spawn_key=(target_key, seed))``
 with ``target_key = crc32(benchmark id, dataset, metric)``.  Its children: 0 shrink, 1 evaluation, 2 the sample of
-f over S' kept for the distribution figure, and ``(3, crc32(optimizer))`` each search.  Every shrinker of a cell
+f over S' kept for the distribution figure, ``(3, crc32(optimizer))`` each search, and 4 the trials a noisy oracle
+answers with.  Every shrinker of a cell
 starts from the same stream (the size-matched baselines see the reference's result of *their* cell) and every
 search of a cell uses the same stream whatever the shrinker (common random numbers), so results do not depend on
 the executor, the order cells finish in, or which other cells the grid holds.
@@ -39,6 +40,12 @@ def search_seed_sequence(cell_ss: np.random.SeedSequence, optimizer: str) -> np.
     """The search's stream in a cell: child ``(3, crc32(optimizer))``, the same for every shrinker of the cell."""
     return np.random.SeedSequence(cell_ss.entropy, spawn_key=tuple(cell_ss.spawn_key) + (3, zlib.crc32(
         optimizer.encode())), pool_size=cell_ss.pool_size)
+
+
+def noise_seed_sequence(cell_ss: np.random.SeedSequence) -> np.random.SeedSequence:
+    """The stream of a cell's noisy oracle (child 4): every method and search of the cell sees the same trials."""
+    return np.random.SeedSequence(cell_ss.entropy, spawn_key=tuple(cell_ss.spawn_key) + (4,),
+                                  pool_size=cell_ss.pool_size)
 
 
 def cell_seed(ss: np.random.SeedSequence) -> int:

@@ -177,9 +177,11 @@ def manifest(plan, status: str, started: str, *, elapsed: float | None = None, c
         sp = p.bench.space
         targets.append({
             "key": p.key, **{k: getattr(p.target, k) for k in ("benchmark", "dataset", "metric", "proxy", "space",
-                                                               "arch_column", "cost_column")},
+                                                               "arch_column", "cost_column", "query_metric",
+                                                               "restrict_domain")},
+            "protocol": p.protocol.kind, "protocol_text": p.protocol.describe(),
             "benchmark_id": p.bench.id, "data_hash": p.bench.data_hash, "space_name": sp.name,
-            "space_size": int(p.bench.domain(p.dataset, p.metric).size),
+            "space_size": p.domain_size,
             "position_names": list(sp.position_names), "choice_names": [list(c) for c in sp.choice_names],
             "seed_key": p.seed_key})
         seeds += [{"target": p.key, "seed": s, "cell_seed": cell_seed(plan.seed_sequence(p, s))} for s in exp.seeds]
