@@ -155,7 +155,8 @@ def _config_lines(manifest: dict) -> list[str]:
             + (f", proxy `{t['proxy']}`" if t.get("proxy") else "") + ")" for t in manifest["targets"]),
         "- **methods**: " + ", ".join(f"`{v['label']}`" for v in cfg["shrinkers"]),
         f"- **seeds**: {seeds_text}, derived from root seed {cfg['root_seed']} with `numpy.random.SeedSequence`",
-        f"- **budget**: {cfg['budget']:,} distinct queries per method and seed; **q** = {cfg['q']:g} "
+        f"- **budget**: {', '.join(f'{b:,}' for b in cfg['budgets'])} distinct queries per method and seed "
+        f"(the most a method may spend; each row reports what it spent); **q** = {cfg['q']:g} "
         f"(top-q fraction T_q for recall/precision/enrichment)",
     ]
     if cfg.get("reference"):

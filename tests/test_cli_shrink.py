@@ -147,7 +147,7 @@ def test_different_config_refused_without_force(capsys, tmp_path):
     assert code == 2 and "different configuration" in err and "--force" in err
     code, out, err = run(capsys, *base, "--budget", 300, "--force")
     assert code == 0, err
-    assert json.loads((tmp_path / "manifest.json").read_text())["config"]["budget"] == 300
+    assert json.loads((tmp_path / "manifest.json").read_text())["config"]["budgets"] == [300]
 
 
 # ---------------------------------------------------------------------------------------------- demo

@@ -235,7 +235,7 @@ def test_different_config_refused_unless_force(tmp_path):
     df = run_comparison(other, tmp_path, force=True, figures=False)
     assert (df["queries"] <= 250).all()
     man = json.loads((tmp_path / "manifest.json").read_text())
-    assert man["config"]["budget"] == 250
+    assert man["config"]["budgets"] == [250]
     assert (tmp_path / "notes.txt").read_text() == "mine"  # --force clears only what a comparison writes
 
 

@@ -92,8 +92,8 @@ def test_full_space_baseline(search_run):
 def test_curves_match_the_columns(search_run):
     out, df = search_run
     curves = pd.read_parquet(out / "curves.parquet")
-    assert list(curves.columns) == ["benchmark", "dataset", "metric", "method", "optimizer", "seed", "queries",
-                                    "best_so_far", "regret", "sim_seconds"]
+    assert list(curves.columns) == ["benchmark", "dataset", "metric", "budget", "method", "optimizer", "seed",
+                                    "queries", "best_so_far", "regret", "sim_seconds"]
     assert set(curves.method) == {"lissnas", "random", "top-samples", SEARCH_FULL} and set(curves.optimizer) == set(
         OPTS)
     for (ds, m, opt, s), g in curves.groupby(["dataset", "method", "optimizer", "seed"]):

@@ -27,7 +27,7 @@ def _same(got, want, where: str) -> None:
 def test_comparison_cells_are_pinned(tmp_path):
     c = PINNED["comparison"]["config"]
     cfg = ComparisonConfig(targets=tuple(Target(*t) for t in c["targets"]), seeds=c["seeds"], budget=c["budget"],
-                           search=tuple(c["search"]), search_budget=c["search_budget"])
+                           search=tuple(c["search"]), search_budget=c["search_budget"], params=c.get("params", {}))
     df = run_comparison(cfg, tmp_path / "c", figures=False)
     for want in PINNED["comparison"]["rows"]:
         sel = df[(df["benchmark"] == want["benchmark"]) & (df["dataset"] == want["dataset"])

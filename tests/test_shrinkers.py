@@ -49,7 +49,7 @@ def run(name, bench, budget, seed=0, reference_size=None, dataset=None, **params
 # ------------------------------------------------------------------------------------------------ registry
 def test_registry():
     assert available_shrinkers() == ["lissnas", "op-pruning", "random", "single-region", "top-samples"]
-    refs = {n: shrinker_class(n).needs_reference for n in available_shrinkers()}
+    refs = {n: get_shrinker(n).needs_reference for n in available_shrinkers()}
     assert refs == {"lissnas": False, "op-pruning": True, "random": True, "single-region": True, "top-samples": False}
     with pytest.raises(UnknownName, match="unknown method 'nope'"):
         get_shrinker("nope")
@@ -284,14 +284,27 @@ def test_random_subset(planted):
     assert explicit.shrunk.size == 77  # the parameter overrides the reference
 
 
-def test_single_region(planted):
-    o, res = run("single-region", planted, 500, reference_size=100)
+def test_single_region_ball(planted):
+    o, res = run("single-region", planted, 500, reference_size=100, match="ball")
     S = res.shrunk
     assert isinstance(S, Pockets) and len(S.centres) == 1 and S.size >= 100
     assert S.radius == 2 and S.size == 265  # radius 1 holds 25 < 100
     archs, vals = o.queried()
     assert planted.query(S.centres)[0] == vals.max()
     assert res.trace["radius"].tolist() == [1, 2] and res.trace["size"].tolist() == [25, 265]
+
+
+def test_single_region_matches_size_and_spend(planted):
+    """The default cuts the ball to exactly the reference size and samples as many as the reference queried."""
+    o = Oracle(planted, budget=500)
+    res = get_shrinker("single-region").shrink(o, np.random.default_rng(0), reference_size=100, reference_queries=73)
+    S = res.shrunk
+    assert S.kind == "explicit" and S.size == 100 and o.queries == 73 and res.info["radius"] == 2
+    centre = np.asarray(res.info["centre"])[None, :]
+    d = planted.space.distance(S.enumerate(), centre)[:, 0]
+    assert (d <= 2).all() and (d <= 1).sum() == 25  # the whole radius-1 ball, then part of the radius-2 shell
+    archs, vals = o.queried()
+    assert planted.query(centre)[0] == vals.max()
 
 
 def test_single_region_whole_domain(planted):

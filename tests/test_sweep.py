@@ -117,9 +117,9 @@ def test_grid_labels_and_keys():
     plan = prepare(c)
     assert plan.n_cells == 1 * 3 * 2
     assert [s.label for s in c.shrinkers] == ["full", "lissnas(n=20,k=2)", "lissnas(n=20,k=5)"]
-    keys = [plan.cell_key(t, v.label, s) for t, s, v in plan.cells()]
+    keys = [plan.cell_key(t, v.label, s, b) for t, b, s, v in plan.cells()]
     assert len(set(keys)) == len(keys) and "analognas-cifar10__lissnas_n=20_k=5__seed004" in keys
-    assert {s for _, s, _ in plan.cells()} == {0, 4}
+    assert {s for _, _, s, _ in plan.cells()} == {0, 4}
     assert dict(c.shrinkers[1].params)["radius"] == 1  # defaults are filled in (they are part of the hash)
     # the hash changes with everything that changes the numbers, not with the name
     other = prepare(load_config(cfg(shrinkers=["full"], reference=None, search_budget=121, seeds=[0, 4])))
@@ -167,7 +167,8 @@ def serial_run(tmp_path_factory):
 def test_outputs(serial_run):
     res = pd.read_parquet(serial_run / "searches.parquet")
     assert len(res) == 18 and (res["status"] == "ok").all()
-    assert list(res.columns[:7]) == ["benchmark", "dataset", "metric", "method", "optimizer", "seed", "status"]
+    assert list(res.columns[:8]) == ["benchmark", "dataset", "metric", "budget", "method", "optimizer", "seed",
+                                     "status"]
     sm = pd.read_csv(serial_run / "search_summary.csv")
     assert len(sm) == 9 and (sm["n_seeds"] == 2).all() and "search_regret@120_ci95" in sm.columns
     cells = pd.read_parquet(serial_run / "results.parquet")
@@ -248,10 +249,10 @@ def test_failing_cell_is_recorded_and_retried(tmp_path, monkeypatch):
 
     real = cell_mod._shrink_cell
 
-    def flaky(plan, t, v, seed, ref):
+    def flaky(plan, t, v, seed, budget, ref):
         if v.method == "random" and seed == 1:
             raise RuntimeError("boom")
-        return real(plan, t, v, seed, ref)
+        return real(plan, t, v, seed, budget, ref)
 
     monkeypatch.setattr(cell_mod, "_shrink_cell", flaky)
     s = run_sweep(cfg(), tmp_path, workers=1, figures=False)

@@ -15,12 +15,12 @@ import numpy as np
 
 from .cell import curve_grid
 
-ID_COLUMNS = ["benchmark", "dataset", "metric", "method", "seed", "cell_seed", "status", "error"]
-SEARCH_ID_COLUMNS = ["benchmark", "dataset", "metric", "method", "optimizer", "seed", "status"]
+ID_COLUMNS = ["benchmark", "dataset", "metric", "budget", "method", "seed", "cell_seed", "status", "error"]
+SEARCH_ID_COLUMNS = ["benchmark", "dataset", "metric", "budget", "method", "optimizer", "seed", "status"]
 #: the label of f over the whole space S in distributions.parquet
 FULL_SPACE = "full space"
 #: columns summarised per table: every numeric one except identities and timings of the machine
-_NOT_SUMMARISED = {"seed", "cell_seed"}
+_NOT_SUMMARISED = {"seed", "cell_seed", "budget"}
 
 
 def _missing(v) -> bool:
@@ -70,7 +70,7 @@ def searches_frame(cells: list[dict]):
     for c in cells:
         r = c["row"]
         for s in c.get("searches") or ():
-            rows.append({k: r[k] for k in ("benchmark", "dataset", "metric", "method", "seed", "cell_seed")}
+            rows.append({k: r[k] for k in ("benchmark", "dataset", "metric", "budget", "method", "seed", "cell_seed")}
                         | {"status": c.get("status", "ok")} | s)
     return _frame(rows, SEARCH_ID_COLUMNS)
 
@@ -149,12 +149,12 @@ def curves_frame(cells: list[dict], experiment):
     spaced in 1..search_budget, plus the checkpoints and the shrink budget), so seeds average point by point."""
     import pandas as pd
 
-    cols = ["benchmark", "dataset", "metric", "method", "optimizer", "seed", "queries", "best_so_far", "regret",
-            "sim_seconds"]
+    cols = ["benchmark", "dataset", "metric", "budget", "method", "optimizer", "seed", "queries", "best_so_far",
+            "regret", "sim_seconds"]
     if not experiment.optimizers:
         return pd.DataFrame(columns=cols)
     grid = curve_grid(int(experiment.search_budget), experiment.curve_points,
-                      [*experiment.regret_at, int(experiment.budget)])
+                      [*experiment.regret_at, *experiment.budgets])
     parts = []
     for c in cells:
         r = c["row"]
@@ -165,13 +165,13 @@ def curves_frame(cells: list[dict], experiment):
             best = np.where(i >= 0, b[np.maximum(i, 0)], np.nan) if len(q) else np.full(len(grid), np.nan)
             sim = cv.get("grid_sim_seconds")
             parts.append(pd.DataFrame({
-                "benchmark": r["benchmark"], "dataset": r["dataset"], "metric": r["metric"], "method": r["method"],
-                "optimizer": opt, "seed": int(r["seed"]), "queries": grid, "best_so_far": best,
+                "benchmark": r["benchmark"], "dataset": r["dataset"], "metric": r["metric"], "budget": r["budget"],
+                "method": r["method"], "optimizer": opt, "seed": int(r["seed"]), "queries": grid, "best_so_far": best,
                 "regret": float(cv["global_max"]) - best,
                 "sim_seconds": np.asarray(sim, dtype=np.float64) if sim is not None else np.nan}))
     if not parts:
         return pd.DataFrame(columns=cols)
-    return pd.concat(parts, ignore_index=True).astype({"seed": "int64", "queries": "int64"})
+    return pd.concat(parts, ignore_index=True).astype({"seed": "int64", "queries": "int64", "budget": "int64"})
 
 
 def is_full(cell: dict) -> bool:

@@ -79,7 +79,7 @@ def compact_curve(result, grid: np.ndarray) -> dict:
     return out
 
 
-def _searches(plan, t, shrink_result, oracle, ss) -> tuple[dict, list[dict], dict]:
+def _searches(plan, t, shrink_result, oracle, ss, budget: int) -> tuple[dict, list[dict], dict]:
     """Every optimizer inside ``shrink_result`` (``None``: the full space), each continuing a copy of ``oracle``;
     returns (wide columns for the cell's row, a long row per optimizer, compact curves)."""
     from ..search import Truth, search_after_shrink
@@ -87,7 +87,7 @@ def _searches(plan, t, shrink_result, oracle, ss) -> tuple[dict, list[dict], dic
     exp = plan.experiment
     truth = Truth.of(t.bench, t.dataset, t.metric)
     B = int(exp.search_budget)
-    grid = curve_grid(B, exp.curve_points, [*exp.regret_at, exp.budget])
+    grid = curve_grid(B, exp.curve_points, [*exp.regret_at, *exp.budgets])
     wide: dict[str, Any] = {}
     long_rows, curves, domain = [], {}, {}
     t0 = time.perf_counter()
@@ -116,25 +116,28 @@ def _protocol(t) -> dict:
     return {"query_metric": t.protocol.query, "protocol": t.protocol.kind}
 
 
-def _shrink_cell(plan, t, v, seed: int, reference_size: int | None) -> dict:
-    """Shrink, evaluate and (with optimizers) search one (target, variant, seed) cell."""
+def _shrink_cell(plan, t, v, seed: int, budget: int, ref: tuple[int, int] | None) -> dict:
+    """Shrink, evaluate and (with optimizers) search one (target, budget, variant, seed) cell; ``ref`` is the
+    reference's (|S'|, queries) for a size-matched baseline."""
     from ..evaluation import evaluate
 
     exp = plan.experiment
     ss = plan.seed_sequence(t, seed)
     shrink_ss, eval_ss, sample_ss = children(ss, 3)
-    oracle = t.oracle(exp.budget, ss)
+    oracle = t.oracle(budget, ss)
     t0 = time.perf_counter()
-    res = plan.shrinkers[v.label].shrink(oracle, np.random.default_rng(shrink_ss), reference_size=reference_size)
+    res = plan.shrinkers[v.label].shrink(oracle, np.random.default_rng(shrink_ss),
+                                         reference_size=ref[0] if ref else None,
+                                         reference_queries=ref[1] if ref else None)
     wall = time.perf_counter() - t0
-    if oracle.queries > exp.budget:  # the Oracle raises first; this guards shrinkers that query around it
-        raise RuntimeError(f"{v.label} spent {oracle.queries} queries, more than the budget {exp.budget}")
+    if oracle.queries > budget:  # the Oracle raises first; this guards shrinkers that query around it
+        raise RuntimeError(f"{v.label} spent {oracle.queries} queries, more than the budget {budget}")
     t1 = time.perf_counter()
     metrics = evaluate(res.shrunk, t.bench, t.dataset, t.metric, q=exp.q, proxy=t.proxy,
                        rng=np.random.default_rng(eval_ss), full_space=t.full_space())
     row = {**_protocol(t), **_scalars(metrics), "queries": int(res.queries), "sim_seconds": float(oracle.sim_seconds)
            if oracle.has_time else math.nan, "wall_seconds": wall, "eval_seconds": time.perf_counter() - t1,
-           "reference_size": int(reference_size) if reference_size is not None else None,
+           "reference_size": ref[0] if ref else None, "reference_queries": ref[1] if ref else None,
            **_scalars(res.info or {}, "info_")}
     trace = [] if res.trace is None else [_scalars(r) for r in res.trace.to_dict(orient="records")]
     try:
@@ -146,7 +149,7 @@ def _shrink_cell(plan, t, v, seed: int, reference_size: int | None) -> dict:
            "choice_mask": mask,
            "f_sample": _f_sample(res.shrunk, t.bench, t.dataset, t.metric, np.random.default_rng(sample_ss))}
     if exp.optimizers:
-        wide, rows, curves = _searches(plan, t, res, oracle, ss)
+        wide, rows, curves = _searches(plan, t, res, oracle, ss, budget)
         row.update(wide)
         rec["searches"] = [{**r, "shrink_queries": int(res.queries), "shrunk_size": int(res.shrunk.size),
                             "reference_size": row["reference_size"]} for r in rows]
@@ -154,44 +157,47 @@ def _shrink_cell(plan, t, v, seed: int, reference_size: int | None) -> dict:
     return rec
 
 
-def _full_cell(plan, t, seed: int) -> dict:
+def _full_cell(plan, t, seed: int, budget: int) -> dict:
     """The ``full`` pseudo-shrinker: the optimizers on the whole space from a fresh oracle, same total budget."""
     ss = plan.seed_sequence(t, seed)
-    wide, rows, curves = _searches(plan, t, None, t.oracle(0, ss), ss)
+    wide, rows, curves = _searches(plan, t, None, t.oracle(0, ss), ss, budget)
     size = t.domain_size
     return {"row": {**_protocol(t), **wide}, "searches": [{**r, "shrink_queries": 0, "shrunk_size": size, "reference_size": None}
                                       for r in rows], "curves": curves}
 
 
-def reference_size(plan, t, seed: int) -> int:
-    """|S'| of the reference variant in this (target, seed) cell, run on its own (same stream, own oracle)."""
-    exp = plan.experiment
+def reference_run(plan, t, seed: int, budget: int) -> tuple[int, int]:
+    """(|S'|, queries) of the reference variant in this (target, budget, seed) cell, run on its own (the same
+    stream and budget as if it were a cell of the experiment, its own oracle)."""
     cell_ss = plan.seed_sequence(t, seed)
-    res = exp.reference.build().shrink(t.oracle(exp.budget, cell_ss), np.random.default_rng(children(cell_ss, 3)[0]))
-    return int(res.shrunk.size)
+    res = plan.experiment.reference.build().shrink(t.oracle(budget, cell_ss),
+                                                   np.random.default_rng(children(cell_ss, 3)[0]))
+    return int(res.shrunk.size), int(res.queries)
 
 
-def run_group(plan, target_key: str, seed: int, pending: list[str], ref_size: int | None = None, *,
+def run_group(plan, target_key: str, budget: int, seed: int, pending: list[str], ref=None, *,
               raise_errors: bool = False) -> list[dict]:
-    """Run the ``pending`` variants (labels) of one (target, seed) group in run order.  A failing cell becomes a
-    record with ``status = "failed"``, its error and traceback (``raise_errors``: the error propagates)."""
+    """Run the ``pending`` variants (labels) of one (target, budget, seed) group in run order; ``ref`` is the
+    reference's (|S'|, queries) when its cell finished before.  A failing cell becomes a record with
+    ``status = "failed"``, its error and traceback (``raise_errors``: the error propagates)."""
     t = plan.target(target_key)
+    ref = tuple(ref) if ref is not None else None
     out = []
     for v in plan.run_order():
         if v.label not in pending:
             continue
-        key = plan.cell_key(t, v.label, seed)
+        key = plan.cell_key(t, v.label, seed, budget)
         t0 = time.perf_counter()
         try:
             if v.method == FULL:
-                rec = {**_full_cell(plan, t, seed), "full": True}
+                rec = {**_full_cell(plan, t, seed, budget), "full": True}
             else:
                 needs = getattr(plan.shrinkers[v.label], "needs_reference", False)
-                if needs and ref_size is None and plan.experiment.reference is not None:
-                    ref_size = reference_size(plan, t, seed)
-                rec = _shrink_cell(plan, t, v, seed, ref_size if needs else None)
+                if needs and ref is None and plan.experiment.reference is not None:
+                    ref = reference_run(plan, t, seed, budget)
+                rec = _shrink_cell(plan, t, v, seed, budget, ref if needs else None)
                 if v.label == plan.reference_label:
-                    ref_size = rec["shrunk_size"]
+                    ref = (rec["shrunk_size"], rec["row"]["queries"])
             rec["status"], rec["error"] = "ok", None
         except Exception as exc:  # noqa: BLE001 - a failing cell is recorded and the run goes on
             if raise_errors:
@@ -200,8 +206,8 @@ def run_group(plan, target_key: str, seed: int, pending: list[str], ref_size: in
             rec = {"row": {}, "status": "failed", "error": f"{type(exc).__name__}: {exc}",
                    "traceback": traceback.format_exc()}
         rec["row"].setdefault("wall_seconds", time.perf_counter() - t0)
-        ids = {"benchmark": t.bench.id, "dataset": t.dataset, "metric": t.metric, "method": v.label, "seed": seed,
-               "cell_seed": cell_seed(plan.seed_sequence(t, seed))}
+        ids = {"benchmark": t.bench.id, "dataset": t.dataset, "metric": t.metric, "budget": budget,
+               "method": v.label, "seed": seed, "cell_seed": cell_seed(plan.seed_sequence(t, seed))}
         rec.update(key=key, config_hash=plan.config_hash, target=t.key, row={**ids, **rec["row"]})
         out.append(jsonable(rec))
     return out

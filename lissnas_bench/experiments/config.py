@@ -36,6 +36,25 @@ CURVE_POINTS = 200
 METHOD_ORDER = ("lissnas", "op-pruning", "top-samples", "single-region", "random")
 
 
+def budget_list(value, name: str = "budget") -> tuple[int, ...]:
+    """Budgets as a sorted tuple of distinct positive integers, from an int, a sequence or ``"200,500,1000"``.
+
+    >>> budget_list("1000, 200,500")
+    (200, 500, 1000)
+    """
+    if isinstance(value, str):
+        value = [p for p in (s.strip() for s in value.split(",")) if p]
+    if not isinstance(value, (list, tuple)):
+        value = [value]
+    if not value:
+        raise InvalidConfig(f"{name} names no budget: give a positive integer, or several separated by commas")
+    out = [as_int(v, name, ge=1) for v in value]
+    dup = next((b for b in out if out.count(b) > 1), None)
+    if dup is not None:
+        raise InvalidConfig(f"{name} lists {dup} twice")
+    return tuple(sorted(out))
+
+
 def check_q(q) -> float:
     """The top fraction q as a float in (0, 1), else one clear ``InvalidConfig``."""
     try:
@@ -157,16 +176,17 @@ def _fmt(v) -> str:
 class Experiment:
     """Everything that determines an experiment's numbers (not where it runs or writes).
 
-    ``budget``: distinct queries a shrinker may spend per cell; ``search_budget``: distinct queries per cell in
-    total when ``optimizers`` search each S' (the shrinker's included); ``regret_at``: the query counts the
-    result columns report; ``reference``: the variant whose |S'| the size-matched baselines copy.
+    ``budgets``: the shrink budgets (distinct queries a shrinker may spend per cell), each a cell coordinate like the
+    seed; ``search_budget``: distinct queries per cell in total when ``optimizers`` search each S' (the shrinker's
+    included); ``regret_at``: the query counts the result columns report; ``reference``: the variant whose |S'|
+    and spend the size-matched baselines copy.
     """
 
     targets: tuple[Target, ...]
     shrinkers: tuple[Variant, ...]
     seeds: tuple[int, ...]
     root_seed: int = 0
-    budget: int = DEFAULT_BUDGET
+    budgets: tuple[int, ...] = (DEFAULT_BUDGET,)
     q: float = DEFAULT_Q
     optimizers: tuple[Variant, ...] = ()
     search_budget: int | None = None
@@ -187,12 +207,19 @@ class Experiment:
             raise InvalidConfig(f"method {dup!r} is listed twice")
         if self.optimizers and self.search_budget is None:
             raise InvalidConfig("optimizers need a search budget")
+        object.__setattr__(self, "budgets", budget_list(self.budgets))
+        if self.optimizers and self.search_budget < max(self.budgets):
+            raise InvalidConfig(f"search budget {self.search_budget} < budget {max(self.budgets)}: the search budget "
+                                "is the total per cell, the shrinker's queries included")
+
+    @property
+    def budget(self) -> int:
+        """The largest shrink budget."""
+        return max(self.budgets)
 
     @property
     def needs_reference(self) -> bool:
-        from ..shrinkers import shrinker_class
-
-        return any(v.method != FULL and shrinker_class(v.method).needs_reference for v in self.shrinkers)
+        return any(v.method != FULL and v.build().needs_reference for v in self.shrinkers)
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -200,7 +227,7 @@ class Experiment:
         d["shrinkers"] = [v.to_dict() for v in self.shrinkers]
         d["optimizers"] = [v.to_dict() for v in self.optimizers]
         d["reference"] = self.reference.to_dict() if self.reference else None
-        d["seeds"], d["regret_at"] = list(self.seeds), list(self.regret_at)
+        d["seeds"], d["regret_at"], d["budgets"] = list(self.seeds), list(self.regret_at), list(self.budgets)
         return jsonable(d)
 
     @classmethod
@@ -211,6 +238,7 @@ class Experiment:
         d["optimizers"] = tuple(Variant.from_dict(v) for v in d.get("optimizers") or ())
         d["reference"] = Variant.from_dict(d["reference"]) if d.get("reference") else None
         d["seeds"], d["regret_at"] = tuple(d["seeds"]), tuple(d.get("regret_at") or ())
+        d["budgets"] = tuple(d["budgets"])
         return cls(**d)
 
     def replace(self, **changes) -> Experiment:
@@ -241,7 +269,7 @@ class ComparisonConfig:
     methods: tuple[str, ...] | None = None
     seeds: int = DEFAULT_SEEDS
     root_seed: int = 0
-    budget: int = DEFAULT_BUDGET
+    budget: int | tuple[int, ...] = DEFAULT_BUDGET  #: one budget, or several (each a cell coordinate)
     q: float = DEFAULT_Q
     params: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     search: tuple[str, ...] = ()
@@ -253,7 +281,8 @@ class ComparisonConfig:
         set_("methods", _names(self.methods, "methods", "shrinker"))
         set_("seeds", as_int(self.seeds, "seeds", ge=1))
         set_("root_seed", as_int(self.root_seed, "root_seed", ge=0))
-        set_("budget", as_int(self.budget, "budget", ge=1))
+        b = budget_list(self.budget)
+        set_("budget", b[0] if len(b) == 1 else b)
         set_("q", check_q(self.q))
         if not isinstance(self.params, Mapping):
             raise InvalidConfig(f"params must map a method to its parameters, got {self.params!r}")
@@ -276,12 +305,17 @@ class ComparisonConfig:
                 raise InvalidConfig(f"a search budget ({sb}) is given but no search optimizer: add --search rs,re,ls "
                                     "(search=...), or drop the search budget")
             return
-        sb = 2 * self.budget if sb is None else as_int(sb, "search_budget", ge=1)
-        if sb < self.budget:
+        top = max(self.budgets)
+        sb = 2 * top if sb is None else as_int(sb, "search_budget", ge=1)
+        if sb < top:
             raise InvalidConfig(
-                f"search budget {sb} < budget {self.budget}: the search budget is the total per cell, the "
-                f"shrinker's queries included (--search-budget, default 2 × --budget)")
+                f"search budget {sb} < budget {top}: the search budget is the total per cell, the "
+                f"shrinker's queries included (--search-budget, default 2 × the largest --budget)")
         object.__setattr__(self, "search_budget", sb)
+
+    @property
+    def budgets(self) -> tuple[int, ...]:
+        return budget_list(self.budget)
 
     def experiment(self) -> Experiment:
         """The ``Experiment`` this comparison runs (shrinkers validated with their parameters)."""
@@ -308,7 +342,7 @@ class ComparisonConfig:
             reference = default_reference(shrinkers)
         return Experiment(
             targets=self.targets, shrinkers=shrinkers, seeds=tuple(range(self.seeds)), root_seed=self.root_seed,
-            budget=self.budget, q=self.q, optimizers=optimizers, search_budget=self.search_budget,
+            budgets=self.budgets, q=self.q, optimizers=optimizers, search_budget=self.search_budget,
             regret_at=tuple(default_checkpoints(self.search_budget)) if optimizers else (), reference=reference)
 
     def to_dict(self) -> dict:
@@ -326,8 +360,8 @@ class ComparisonConfig:
     def from_dict(cls, d: Mapping) -> ComparisonConfig:
         d = dict(d)
         d["targets"] = tuple(Target(**t) for t in d.get("targets", ()))
-        for k in ("methods", "search"):
-            if d.get(k) is not None:
+        for k in ("methods", "search", "budget"):
+            if isinstance(d.get(k), list):
                 d[k] = tuple(d[k])
         return cls(**d)
 

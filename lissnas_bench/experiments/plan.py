@@ -8,7 +8,7 @@ baselines of the group copy its |S'|; groups are what executors schedule.
 >>> from lissnas_bench.experiments import ComparisonConfig, Target, prepare
 >>> plan = prepare(ComparisonConfig(targets=(Target("analognas"),), methods=("lissnas", "random"), seeds=2,
 ...                                 budget=300))
->>> plan.n_cells, [t.key for t in plan.targets], plan.cell_key(plan.targets[0], "random", 1)
+>>> plan.n_cells, [t.key for t in plan.targets], plan.cell_key(plan.targets[0], "random", 1, 300)
 (4, ['analognas-cifar10'], 'analognas-cifar10__random__seed001')
 """
 
@@ -101,18 +101,27 @@ class Plan:
 
     @property
     def n_cells(self) -> int:
-        return len(self.targets) * len(self.variants) * len(self.experiment.seeds)
+        exp = self.experiment
+        return len(self.targets) * len(exp.budgets) * len(self.variants) * len(exp.seeds)
 
-    def cell_key(self, t: PreparedTarget, label: str, seed: int) -> str:
-        return f"{t.key}__{safe_name(label)}__seed{seed:03d}"
+    def cell_key(self, t: PreparedTarget, label: str, seed: int, budget: int) -> str:
+        """``<target>__<label>__seed<NNN>``, with ``__b<budget>`` after the target when there are several budgets."""
+        b = f"__b{budget}" if len(self.experiment.budgets) > 1 else ""
+        return f"{t.key}{b}__{safe_name(label)}__seed{seed:03d}"
 
-    def cells(self) -> Iterator[tuple[PreparedTarget, int, Variant]]:
-        """(target, seed, variant) in the canonical order: target, seed, then the run order."""
-        order = self.run_order()
+    def groups(self) -> Iterator[tuple[PreparedTarget, int, int]]:
+        """(target, budget, seed) in the canonical order."""
         for t in self.targets:
-            for s in self.experiment.seeds:
-                for v in order:
-                    yield t, s, v
+            for b in self.experiment.budgets:
+                for s in self.experiment.seeds:
+                    yield t, b, s
+
+    def cells(self) -> Iterator[tuple[PreparedTarget, int, int, Variant]]:
+        """(target, budget, seed, variant) in the canonical order: target, budget, seed, then the run order."""
+        order = self.run_order()
+        for t, b, s in self.groups():
+            for v in order:
+                yield t, b, s, v
 
     def target(self, key: str) -> PreparedTarget:
         return next(t for t in self.targets if t.key == key)
@@ -179,9 +188,9 @@ def prepare(config, *, opened: Mapping[str, Any] | None = None) -> Plan:
     for t, bench, proto in _open(exp.targets, opened):
         size = int(proto.domain.sum())
         for label, obj in shrinkers.items():
-            check_budget(label, obj, exp.budget, size)
+            check_budget(label, obj, min(exp.budgets), size)
         if ref_obj is not None:
-            check_budget(f"reference {ref.label}", ref_obj, exp.budget, size)
+            check_budget(f"reference {ref.label}", ref_obj, min(exp.budgets), size)
         key = safe_name(f"{bench.id}-{t.dataset}") + (
             "" if t.metric == bench.resolve(t.dataset)[1] else f"-{safe_name(t.metric)}")
         from .protocol import natural_query

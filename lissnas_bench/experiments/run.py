@@ -59,38 +59,38 @@ def run_task(task: dict) -> list[dict]:
 
         plan = _WORKER_PLANS[task["hash"]] = prepare(Experiment.from_dict(task["experiment"]))
     out = []
-    for target_key, seed, pending, ref_size in task["groups"]:
-        out.extend(run_group(plan, target_key, seed, pending, ref_size))
+    for target_key, budget, seed, pending, ref in task["groups"]:
+        out.extend(run_group(plan, target_key, budget, seed, pending, ref))
     return out
 
 
 def _failed_task(task: dict, exc: BaseException) -> list[dict]:
     """Records for the cells of a task whose worker died (the process, not the cell, failed)."""
     recs = []
-    for target_key, seed, pending, _ in task["groups"]:
+    for target_key, budget, seed, pending, _ in task["groups"]:
         for label in pending:
-            recs.append({"key": f"{target_key}__{label}__seed{seed:03d}", "target": target_key, "status": "failed",
-                         "error": f"{type(exc).__name__}: {exc}", "row": {"method": label, "seed": seed}})
+            recs.append({"key": task["keys"][f"{target_key}|{budget}|{seed}|{label}"], "target": target_key,
+                         "status": "failed", "error": f"{type(exc).__name__}: {exc}",
+                         "row": {"method": label, "seed": seed, "budget": budget}})
     return recs
 
 
 def _pending_groups(plan: Plan, folder: ResultsFolder, tick) -> list[list]:
-    """``[target key, seed, pending labels, reference size]`` per (target, seed) with work left."""
+    """``[target key, budget, seed, pending labels, reference (|S'|, queries)]`` per group with work left."""
     groups = []
     order = plan.run_order()
-    for t in plan.targets:
-        for s in plan.experiment.seeds:
-            pending, ref = [], None
-            for v in order:
-                rec = folder.finished(plan.cell_key(t, v.label, s), plan.config_hash)
-                if rec is None:
-                    pending.append(v.label)
-                    continue
-                tick(rec["key"], t.key, v.label, s, "skipped")
-                if v.label == plan.reference_label:
-                    ref = rec["shrunk_size"]
-            if pending:
-                groups.append([t.key, s, pending, ref])
+    for t, b, s in plan.groups():
+        pending, ref = [], None
+        for v in order:
+            rec = folder.finished(plan.cell_key(t, v.label, s, b), plan.config_hash)
+            if rec is None:
+                pending.append(v.label)
+                continue
+            tick(rec["key"], t.key, v.label, s, "skipped")
+            if v.label == plan.reference_label:
+                ref = [rec["shrunk_size"], rec["row"]["queries"]]
+        if pending:
+            groups.append([t.key, b, s, pending, ref])
     return groups
 
 
@@ -126,7 +126,9 @@ def run_experiment(config, out: str | os.PathLike, *, executor=None, workers: in
     skipped = state["done"]
     if skipped:
         log.info("resuming %s: %d of %d cells already finished", folder.root, skipped, plan.n_cells)
-    tasks = [{"hash": plan.config_hash, "experiment": plan.experiment.to_dict(), "groups": [g]} for g in groups]
+    tasks = [{"hash": plan.config_hash, "experiment": plan.experiment.to_dict(), "groups": [g],
+              "keys": {f"{g[0]}|{g[1]}|{g[2]}|{lab}": plan.cell_key(plan.target(g[0]), lab, g[2], g[1])
+                       for lab in g[3]}} for g in groups]
     _WORKER_PLANS[plan.config_hash] = plan  # in-process tasks reuse the opened benchmarks
     for rec in _records(executor, tasks):
         folder.write_cell(rec)
@@ -157,8 +159,8 @@ def load_cells(out: str | os.PathLike, plan: Plan) -> list[dict]:
     """The cell records of a results folder (finished or failed) of ``plan``, in its canonical order."""
     folder = ResultsFolder(out)
     recs = []
-    for t, s, v in plan.cells():
-        rec = folder.read_cell(plan.cell_key(t, v.label, s))
+    for t, b, s, v in plan.cells():
+        rec = folder.read_cell(plan.cell_key(t, v.label, s, b))
         if rec is not None and rec.get("config_hash") == plan.config_hash:
             recs.append(rec)
     return recs
@@ -178,7 +180,7 @@ def rebuild(out: str | os.PathLike, *, plan: Plan | None = None):
     cells = load_cells(folder.root, plan)
     results = agg.results_frame(cells)
     write_table(results, folder.results)
-    write_table(agg.summarise(results, ["benchmark", "dataset", "metric", "method"]), folder.summary)
+    write_table(agg.summarise(results, ["benchmark", "dataset", "metric", "budget", "method"]), folder.summary)
     shrink = [c for c in cells if not agg.is_full(c)]
     write_table(agg.traces_frame(shrink), folder.traces)
     write_table(agg.distributions_frame(shrink, plan), folder.distributions)
@@ -186,7 +188,7 @@ def rebuild(out: str | os.PathLike, *, plan: Plan | None = None):
     if plan.experiment.optimizers:
         searches = agg.searches_frame(cells)
         write_table(searches, folder.searches)
-        write_table(agg.summarise(searches, ["benchmark", "dataset", "metric", "method", "optimizer"]),
+        write_table(agg.summarise(searches, ["benchmark", "dataset", "metric", "budget", "method", "optimizer"]),
                     folder.search_summary)
         write_table(agg.curves_frame(cells, plan.experiment), folder.curves)
     log.info("tables rebuilt from %d cells", len(cells))

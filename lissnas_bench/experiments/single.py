@@ -46,12 +46,13 @@ def shrink_once(benchmark, *, dataset: str | None = None, metric: str | None = N
             raise InvalidConfig(f"--reference-size is for the size-matched baselines; {method} is not one")
     source = benchmark.id if isinstance(benchmark, Benchmark) else str(benchmark)
     exp = Experiment(targets=(Target(source, dataset, metric, proxy, space, arch_column, cost_column),),
-                     shrinkers=(v,), seeds=(seed,), root_seed=root_seed, budget=budget, q=q, reference=ref)
+                     shrinkers=(v,), seeds=(seed,), root_seed=root_seed, budgets=(budget,), q=q, reference=ref)
     plan = prepare(exp, opened={source: benchmark} if isinstance(benchmark, Benchmark) else None)
     from .cell import run_group
 
     t = plan.targets[0]
-    rec = run_group(plan, t.key, seed, [v.label], reference_size, raise_errors=True)[0]
+    ref_given = (reference_size, None) if reference_size is not None else None
+    rec = run_group(plan, t.key, budget, seed, [v.label], ref_given, raise_errors=True)[0]
     return {"row": rec["row"], "shrunk": load_shrunk(rec["space"], space=t.bench.domain(t.dataset, t.metric)),
             "trace": rec["trace"], "params": dict(v.params), "data_hash": t.bench.data_hash,
             "cell_seed": rec["row"]["cell_seed"], "config_hash": plan.config_hash}

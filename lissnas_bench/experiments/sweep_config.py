@@ -216,7 +216,10 @@ def _targets(v: _V, items) -> tuple[tuple[Target, ...], list[tuple[str, int]]]:
 def _budgets(v: _V, data: dict) -> dict:
     from ..search import default_checkpoints
 
-    budget = v.value(data.get("shrink_budget", 1000), int, "shrink_budget", ge=1)
+    raw = data.get("shrink_budget", 1000)
+    budgets = tuple(sorted({v.value(b, int, f"shrink_budget[{i}]" if isinstance(raw, list) else "shrink_budget", ge=1)
+                            for i, b in enumerate(raw if isinstance(raw, list) else [raw])}))
+    budget = max(budgets)
     sb = v.value(data.get("search_budget", 2 * budget), int, "search_budget", ge=1)
     if sb < budget:
         raise v.err("search_budget", f"{sb} < shrink_budget {budget}: search_budget is the total per cell, the "
@@ -231,7 +234,7 @@ def _budgets(v: _V, data: dict) -> dict:
         at = tuple(default_checkpoints(sb))
     q = v.value(data.get("q", DEFAULT_Q), float, "q", gt=0, lt=1)
     cp = v.value(data.get("curve_points", CURVE_POINTS), int, "curve_points", ge=0)
-    return {"budget": budget, "search_budget": sb, "regret_at": at, "q": q, "curve_points": cp}
+    return {"budgets": budgets, "search_budget": sb, "regret_at": at, "q": q, "curve_points": cp}
 
 
 def load_config(path_or_dict) -> Experiment:
@@ -262,7 +265,7 @@ def load_config(path_or_dict) -> Experiment:
     reference = _reference(v, data.get("reference"), shrinkers)
     targets, sizes = _targets(v, data["benchmarks"])
     budgets = _budgets(v, data)
-    _check_budgets(v, [*shrinkers, *([reference] if reference else [])], budgets["budget"], sizes)
+    _check_budgets(v, [*shrinkers, *([reference] if reference else [])], min(budgets["budgets"]), sizes)
     return Experiment(
         targets=targets, shrinkers=shrinkers, seeds=_seeds(v, data.get("seeds", 10)),
         root_seed=v.value(data.get("root_seed", 0), int, "root_seed", ge=0), optimizers=optimizers,
@@ -282,16 +285,16 @@ def _check_budgets(v: _V, variants, budget: int, sizes) -> None:
 
 
 def _reference(v: _V, raw, shrinkers) -> Variant | None:
-    from ..shrinkers import available_shrinkers, shrinker_class
+    from ..shrinkers import available_shrinkers
 
-    needed = any(s.method != FULL and shrinker_class(s.method).needs_reference for s in shrinkers)
+    needed = any(s.method != FULL and s.build().needs_reference for s in shrinkers)
     if raw is None and not needed:
         return None
     items = _method_items(v, raw if raw is not None else REFERENCE_METHOD, "reference", "shrinker")
     if len(items) != 1:
         raise v.err("reference", "name exactly one shrinker (no grid)")
     ref = _variant(v, (*items[0][:3], "reference", ()), "shrinker", available_shrinkers())
-    if shrinker_class(ref.method).needs_reference:
+    if ref.build().needs_reference:
         raise v.err("reference", f"{ref.method} is itself size-matched: it cannot be the reference")
     return ref
 

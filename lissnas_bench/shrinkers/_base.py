@@ -59,8 +59,10 @@ class Shrinker(ABC):
         self.params = self.Params.build(params, where=self.name)
 
     @abstractmethod
-    def shrink(self, oracle, rng: np.random.Generator, reference_size: int | None = None) -> ShrinkResult:
-        """Shrink ``oracle.space`` using at most the oracle's budget."""
+    def shrink(self, oracle, rng: np.random.Generator, reference_size: int | None = None,
+               reference_queries: int | None = None) -> ShrinkResult:
+        """Shrink ``oracle.space`` using at most the oracle's budget.  A size-matched baseline gets the reference's
+        |S'| (``reference_size``) and spend (``reference_queries``) of the same cell."""
 
     def param_dict(self) -> dict:
         return dataclasses.asdict(self.params)

@@ -48,7 +48,7 @@ class LISSNAS(Shrinker):
     Params = LissnasParams
     needs_reference = False
 
-    def shrink(self, oracle, rng, reference_size=None):
+    def shrink(self, oracle, rng, reference_size=None, reference_queries=None):
         p = self.params
         rng = as_rng(rng)
         dom = oracle.space

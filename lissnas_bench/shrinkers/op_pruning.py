@@ -71,7 +71,7 @@ class OpPruning(Shrinker):
             return 1, target
         return np.inf, max(target, size * (target / size) ** (1.0 / max(1, rounds)))
 
-    def shrink(self, oracle, rng, reference_size=None):
+    def shrink(self, oracle, rng, reference_size=None, reference_queries=None):
         p = self.params
         rng = as_rng(rng)
         dom = oracle.space

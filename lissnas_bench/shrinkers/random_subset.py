@@ -34,7 +34,7 @@ class RandomSubset(Shrinker):
     Params = RandomParams
     needs_reference = True
 
-    def shrink(self, oracle, rng, reference_size=None):
+    def shrink(self, oracle, rng, reference_size=None, reference_queries=None):
         rng = as_rng(rng)
         dom = oracle.space
         size = self._reference(self.params.size, reference_size, "size", dom.size)
