@@ -16,6 +16,7 @@ import numpy as np
 from ..errors import InvalidConfig, UnknownArchitecture
 from ..spaces import as_rng
 from . import diversity as div
+from . import registry
 from .proxy import Proxy, load_proxy, rank_correlations
 
 #: keys of ``evaluate``'s result, in order
@@ -41,6 +42,9 @@ METRIC_NAMES: tuple[str, ...] = (
     "entropy",
     "pairwise_distance",
     "pockets",
+    "good_pockets",
+    "top_components_hit",
+    "optima_kept",
 )
 #: keys added when a proxy is given
 PROXY_METRIC_NAMES: tuple[str, ...] = (
@@ -178,7 +182,8 @@ def evaluate(
 
     ``shrunk`` is a ``Pockets``/``Product``/``Explicit`` space (anything with ``contains``), a ``Space``, or an
     ``(n, positions)`` array.  S, the full space, is the benchmark's rows with a finite value (restricted to
-    ``full_space`` when given); S' is ``shrunk`` ∩ S.  Higher f is better.  ``proxy`` is a ``Proxy``, a spec for
+    ``full_space`` when given); S' is ``shrunk`` ∩ S.  A metric to minimise (``bench.maximize``) is honoured:
+    the top set holds its lowest values and regret is the distance to the minimum.  ``proxy`` is a ``Proxy``, a spec for
     ``load_proxy`` or an array aligned with the benchmark's rows.  ``rng`` (Generator or int seed, default 0) is
     only used for Monte-Carlo estimates and sampled distances; on a tabulated benchmark the result is exact and
     deterministic.  Returns a flat dict with the keys ``METRIC_NAMES`` (+ ``PROXY_METRIC_NAMES`` with a proxy),
@@ -206,14 +211,21 @@ def evaluate(
     return _evaluate_exact(shrunk, benchmark, dataset, metric, q, proxy, rng, pairwise_samples, full_space)
 
 
+def _sign(bench, dataset, metric) -> float:
+    fn = getattr(bench, "maximize", None)
+    return 1.0 if not callable(fn) or fn(dataset, metric) else -1.0
+
+
 def _evaluate_exact(shrunk, bench, dataset, metric, q, proxy, rng, pairwise_samples, full_space):
     f_all = bench.columns[(dataset, metric)]
+    sign = _sign(bench, dataset, metric)
+    g_all = f_all if sign > 0 else -f_all  # oriented: higher is better
     in_S = np.isfinite(f_all)
     if full_space is not None:
         in_S &= full_space.contains(bench.archs)
     S_rows = np.flatnonzero(in_S)
     member_rows = S_rows[np.asarray(shrunk.contains(bench.archs[S_rows]), dtype=bool)]
-    fS, fM = f_all[S_rows], f_all[member_rows]
+    fS, fM = g_all[S_rows], g_all[member_rows]
     full_size, size = len(S_rows), len(member_rows)
 
     out: dict[str, float | int | str] = {
@@ -223,15 +235,18 @@ def _evaluate_exact(shrunk, bench, dataset, metric, q, proxy, rng, pairwise_samp
         "estimate": "exact",
         "mc_samples": 0,
     }
-    if size:
-        out.update(mean=float(fM.mean()), mean_se=0.0, median=float(np.median(fM)), best=float(fM.max()))
-        out["regret"] = float(fS.max() - out["best"])
+    if size:  # mean, median and best in the metric's own units; regret >= 0 whatever its direction
+        out.update(mean=sign * float(fM.mean()), mean_se=0.0, median=sign * float(np.median(fM)),
+                   best=sign * float(fM.max()))
+        out["regret"] = float(fS.max() - fM.max())
     else:
         out.update(mean=math.nan, mean_se=math.nan, median=math.nan, best=math.nan, regret=math.nan)
 
+    top_rows = S_rows[:0]
     if full_size:
         t = top_threshold(fS, q)
-        top_size = int((fS >= t).sum())
+        top_rows = S_rows[fS >= t]
+        top_size = len(top_rows)
         hits = int((fM >= t).sum())
         precision = hits / size if size else math.nan
         out.update(q=q, top_size=top_size, **_quality(hits / top_size, precision, top_size / full_size))
@@ -242,6 +257,9 @@ def _evaluate_exact(shrunk, bench, dataset, metric, q, proxy, rng, pairwise_samp
     space = bench.space
     available = div.choice_counts(bench.archs[S_rows], space.n_choices) > 0
     out.update(_diversity(space, bench.archs[member_rows], available, pairwise_samples, rng, exact_set=True))
+    key = (dataset, metric, q, None if full_space is None else hash(S_rows.tobytes()))
+    out.update(registry.compute(registry.EvalContext(bench, dataset, metric, q, g_all, S_rows, member_rows,
+                                                     top_rows, rng, key)))
 
     if proxy is not None:
         out.update(_proxy_metrics(proxy, bench, dataset, metric, f_all, S_rows, member_rows, full_space))
@@ -356,4 +374,5 @@ def _evaluate_monte_carlo(shrunk, bench, dataset, metric, q, rng, mc_samples, pa
         members = shrunk.enumerate()
         d["pockets"] = div.count_pockets(space, members[np.asarray(S.contains(members), dtype=bool)])
     out.update(d)
+    out.update({k: math.nan for k in registry.registered_keys()})  # they need the true top-q set: unavailable
     return out
