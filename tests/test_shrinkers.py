@@ -18,7 +18,6 @@ from lissnas_bench.shrinkers import (
     ShrinkResult,
     available_shrinkers,
     get_shrinker,
-    shrinker_class,
 )
 from conftest import ToySpace
 

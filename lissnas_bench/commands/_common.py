@@ -22,6 +22,14 @@ CostColOpt = Annotated[
 DatasetOpt = Annotated[Optional[str], typer.Option("--dataset", "-d", help="Dataset (default: the benchmark's).")]
 MetricOpt = Annotated[Optional[str], typer.Option("--metric", "-m", help="Metric (default: the benchmark's).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]
+QueryMetricOpt = Annotated[Optional[str], typer.Option(
+    "--query-metric", help="What the oracle answers (shrinkers and searches see only this): a metric, "
+                           "metric:DATASET:NAME, table:PATH:COLUMN, csv:PATH, trial:METRIC (one noisy trial per "
+                           "architecture) or 'truth'. Default: the benchmark's validation counterpart of --metric "
+                           "(nasbench-graph valid_perf for perf), else the truth itself (flagged as an upper bound).",
+    show_default=False)]
+RestrictOpt = Annotated[bool, typer.Option(
+    "--restrict-domain", help="Restrict the space to the architectures both --metric and --query-metric have.")]
 
 
 def open_benchmark(bench: str | None, table: Path | None, space: str | None, arch_column: str | None,

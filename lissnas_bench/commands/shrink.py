@@ -10,7 +10,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from ._common import (ArchColOpt, CostColOpt, JsonOpt, MetricOpt, SpaceOpt, TableOpt, open_benchmark,
+from ._common import (ArchColOpt, CostColOpt, JsonOpt, MetricOpt, QueryMetricOpt, RestrictOpt, SpaceOpt, TableOpt,
+                      open_benchmark,
                       print_json, records)
 
 log = logging.getLogger(__name__)
@@ -18,6 +19,9 @@ log = logging.getLogger(__name__)
 BenchArg = Annotated[Optional[str], typer.Argument(
     help="Benchmark id (see `lissnas-bench benchmarks`); omit with --table.", show_default=False)]
 BudgetOpt = Annotated[int, typer.Option("--budget", "-b", help="Distinct queries each method may spend per seed.")]
+BudgetsOpt = Annotated[str, typer.Option(
+    "--budget", "-b", help="Distinct queries each method may spend per seed; several (200,500,1000) run as one "
+                           "comparison with quality drawn against what each method spent.")]
 QOpt = Annotated[float, typer.Option("--q", help="Top fraction T_q of the space for recall/precision/enrichment.")]
 ProxyOpt = Annotated[Optional[str], typer.Option(
     "--proxy", help="Proxy to rank against f: a metric of the benchmark (noisy_accuracy), metric:DATASET:NAME, "
@@ -126,7 +130,11 @@ def shrink(
     param: Annotated[Optional[list[str]], typer.Option("--param", "-p", help="Shrinker parameter KEY=VALUE "
                                                        "(repeatable), e.g. --param k=5 --param radius=2.")] = None,
     budget: BudgetOpt = 1000,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
+    seed: Annotated[int, typer.Option("--seed", help="Seed index: seed s under --root-seed r is the cell (method, "
+                                                     "seed s) of `compare --seed r`.")] = 0,
+    root_seed: Annotated[int, typer.Option("--root-seed", help="Root seed of the comparison to reproduce.")] = 0,
+    query_metric: QueryMetricOpt = None,
+    restrict_domain: RestrictOpt = False,
     q: QOpt = 0.01,
     proxy: ProxyOpt = None,
     reference_size: Annotated[Optional[int], typer.Option(
@@ -147,7 +155,8 @@ def shrink(
 
     b = open_benchmark(bench, table, space, arch_column, cost_column)
     res = shrink_once(b, dataset=dataset, metric=metric, method=method, params=_parse_params(param, qualified=False),
-                      budget=budget, seed=seed, q=q, proxy=proxy, reference_size=reference_size)
+                      budget=budget, seed=seed, root_seed=root_seed, q=q, proxy=proxy, reference_size=reference_size,
+                      query_metric=query_metric, restrict_domain=restrict_domain)
     row = res["row"]
     stem = safe_name(f"{b.id}-{row['dataset']}-{method}-seed{seed}")
     space_path, metrics_path = shrink_files(out, stem)
@@ -164,7 +173,8 @@ def shrink(
 
     from ..report import fmt
 
-    t = Table(title=f"{method} on {b.id} / {row['dataset']} ({row['metric']}), seed {seed}, budget {budget}")
+    t = Table(title=f"{method} on {b.id} / {row['dataset']}, seed {seed}, budget {budget}: query "
+                    f"{row['query_metric']}, truth {row['metric']}")
     t.add_column("metric")
     t.add_column("value", justify="right")
     for k, v in row.items():
@@ -186,7 +196,12 @@ def compare(
         "--methods", help="Comma-separated shrinkers (default: all).", show_default=False)] = None,
     seeds: Annotated[int, typer.Option("--seeds", help="Seeds per dataset.")] = 10,
     root_seed: Annotated[int, typer.Option("--seed", help="Root seed; every cell's seed is derived from it.")] = 0,
-    budget: BudgetOpt = 1000,
+    budget: BudgetsOpt = "1000",
+    query_metric: QueryMetricOpt = None,
+    restrict_domain: RestrictOpt = False,
+    reference: Annotated[Optional[str], typer.Option(
+        "--reference", help="The method every other is tested against (paired Wilcoxon, Holm) and drawn on top in "
+                            "figures (default: lissnas).", show_default=False)] = None,
     search: Annotated[Optional[str], typer.Option(
         "--search", help="Also search every shrunk space with these optimizers (comma-separated: rs, re, ls), "
                          "and the full space as the `full` baseline.", show_default=False)] = None,
@@ -225,7 +240,8 @@ def compare(
             "name a benchmark (see `lissnas-bench benchmarks`) or pass --table PATH --space S --arch-column C")
     source = str(table) if table is not None else bench
     datasets = _split(dataset) or [None]
-    targets = tuple(Target(source, d, metric, proxy, space, arch_column, cost_column) for d in datasets)
+    targets = tuple(Target(source, d, metric, proxy, space, arch_column, cost_column, query_metric, restrict_domain)
+                    for d in datasets)
     optimizers = _split(search)
     if search is not None and not optimizers:
         raise InvalidConfig("--search names no optimizer: give e.g. --search rs,re,ls")
@@ -233,7 +249,7 @@ def compare(
         raise InvalidConfig("--search-budget needs --search (e.g. --search rs,re,ls)")
     cfg = ComparisonConfig(targets=targets, methods=_split(methods), seeds=seeds, root_seed=root_seed,
                            budget=budget, q=q, params=_parse_params(param, qualified=True),
-                           search=tuple(optimizers or ()), search_budget=search_budget)
+                           search=tuple(optimizers or ()), search_budget=search_budget, reference=reference)
     plan = prepare(cfg)  # validates everything before the first cell
     if out is None:
         out = Path("results") / "compare" / safe_name(plan.targets[0].bench.id)

@@ -75,20 +75,13 @@ def searches_frame(cells: list[dict]):
     return _frame(rows, SEARCH_ID_COLUMNS)
 
 
-def _ci95(v: np.ndarray) -> float:
-    """Half-width of the 95 % t-interval of the mean (NaN for fewer than two values)."""
-    if len(v) < 2:
-        return math.nan
-    from scipy import stats
-
-    return float(stats.t.ppf(0.975, len(v) - 1) * v.std(ddof=1) / math.sqrt(len(v)))
-
-
 def summarise(df, keys: list[str]):
-    """Per group of ``keys``: ``n_seeds`` (finished), ``n_failed`` and, for every numeric column,
-    ``<col>_mean``, ``<col>_std`` (ddof 1) and ``<col>_ci95`` (t-interval half-width) over the finished rows; groups
-    keep the table's order."""
+    """Per group of ``keys``: ``n_seeds`` (finished), ``n_failed`` and, for every numeric column, ``<col>_mean``,
+    ``<col>_std`` (ddof 1) and the 95 % bootstrap interval of the mean ``<col>_ci_low`` .. ``<col>_ci_high``
+    (``stats.bootstrap_ci``) over the finished rows; groups keep the table's order."""
     import pandas as pd
+
+    from .stats import bootstrap_ci
 
     if df.empty:
         return pd.DataFrame(columns=keys + ["n_seeds", "n_failed"])
@@ -99,14 +92,36 @@ def summarise(df, keys: list[str]):
         ok = g[g["status"] == "ok"] if "status" in g.columns else g
         row = dict(zip(keys, k if isinstance(k, tuple) else (k,)))
         row["n_seeds"], row["n_failed"] = int(len(ok)), int(len(g) - len(ok))
-        for c in cols:
-            v = ok[c].astype("float64").to_numpy()
-            v = v[np.isfinite(v)]
+        data = ok[cols].astype("float64").to_numpy().T if cols else np.empty((0, 0))
+        lo, hi = bootstrap_ci(data) if len(ok) else (np.full(len(cols), np.nan),) * 2
+        for i, c in enumerate(cols):
+            v = data[i][np.isfinite(data[i])] if len(ok) else np.empty(0)
             row[f"{c}_mean"] = float(v.mean()) if len(v) else math.nan
             row[f"{c}_std"] = float(v.std(ddof=1)) if len(v) > 1 else math.nan
-            row[f"{c}_ci95"] = _ci95(v)
+            row[f"{c}_ci_low"], row[f"{c}_ci_high"] = float(lo[i]), float(hi[i])
         out.append(row)
     return pd.DataFrame(out)
+
+
+#: a method whose mean spend differs from the reference's by more than this share is flagged
+SPEND_TOLERANCE = 0.05
+
+
+def flag_spend(summary, reference: str | None):
+    """Add ``spend_ratio`` (mean queries / the reference's, per benchmark, dataset, metric and budget) and
+    ``spend_flag`` (more than ``SPEND_TOLERANCE`` away) to a results summary."""
+    if summary.empty or reference is None or "queries_mean" not in summary.columns:
+        return summary
+    keys = [k for k in ("benchmark", "dataset", "metric", "budget") if k in summary.columns]
+    ref = summary[summary["method"] == reference].set_index(keys)["queries_mean"]
+    base = summary.set_index(keys).index.map(lambda k: ref.get(k, np.nan))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = summary["queries_mean"].to_numpy(dtype=np.float64) / np.asarray(base, dtype=np.float64)
+    summary = summary.copy()
+    summary["spend_ratio"] = ratio
+    summary["spend_flag"] = np.isfinite(summary["queries_mean"].to_numpy(dtype=np.float64)) & ~(
+        np.abs(ratio - 1) <= SPEND_TOLERANCE)
+    return summary
 
 
 def traces_frame(cells: list[dict]):

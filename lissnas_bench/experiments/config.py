@@ -193,6 +193,8 @@ class Experiment:
     regret_at: tuple[int, ...] = ()
     curve_points: int = CURVE_POINTS
     reference: Variant | None = None
+    #: the method every other is tested against (label); default: the size-matching reference, else lissnas
+    compare_to: str | None = None
     name: str = ""
     description: str = ""
 
@@ -208,6 +210,19 @@ class Experiment:
         if self.optimizers and self.search_budget is None:
             raise InvalidConfig("optimizers need a search budget")
         object.__setattr__(self, "budgets", budget_list(self.budgets))
+        if self.compare_to is not None and self.compare_to not in labels:
+            raise InvalidConfig(f"the reference method {self.compare_to!r} is not compared; accepted: "
+                                f"{', '.join(x for x in labels if x != FULL)}")
+
+    @property
+    def statistics_reference(self) -> str:
+        """The label every other method is tested against (and drawn under in figures)."""
+        labels = [v.label for v in self.shrinkers if v.method != FULL]
+        if self.compare_to is not None:
+            return self.compare_to
+        if self.reference is not None and self.reference.label in labels:
+            return self.reference.label
+        return REFERENCE_METHOD if REFERENCE_METHOD in labels else labels[0]
         if self.optimizers and self.search_budget < max(self.budgets):
             raise InvalidConfig(f"search budget {self.search_budget} < budget {max(self.budgets)}: the search budget "
                                 "is the total per cell, the shrinker's queries included")
@@ -274,6 +289,8 @@ class ComparisonConfig:
     params: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     search: tuple[str, ...] = ()
     search_budget: int | None = None
+    #: the method the others are tested against (default lissnas when compared, else the first)
+    reference: str | None = None
 
     def __post_init__(self):
         set_ = lambda k, v: object.__setattr__(self, k, v)  # noqa: E731 - frozen dataclass
@@ -296,6 +313,8 @@ class ComparisonConfig:
             params[str(m)] = dict(p)
         set_("params", params)
         set_("search", _names(self.search, "search", "optimizer") or ())
+        if self.reference is not None and self.methods is not None and self.reference not in self.methods:
+            raise InvalidConfig(f"the reference method {self.reference!r} is not compared ({', '.join(self.methods)})")
         self._check_search_budget()
 
     def _check_search_budget(self) -> None:
@@ -343,12 +362,15 @@ class ComparisonConfig:
         return Experiment(
             targets=self.targets, shrinkers=shrinkers, seeds=tuple(range(self.seeds)), root_seed=self.root_seed,
             budgets=self.budgets, q=self.q, optimizers=optimizers, search_budget=self.search_budget,
-            regret_at=tuple(default_checkpoints(self.search_budget)) if optimizers else (), reference=reference)
+            regret_at=tuple(default_checkpoints(self.search_budget)) if optimizers else (), reference=reference,
+            compare_to=self.reference)
 
     def to_dict(self) -> dict:
         d = asdict(self)
         d["targets"] = [asdict(t) for t in self.targets]
         d["methods"] = list(self.methods) if self.methods is not None else None
+        if self.reference is None:
+            d.pop("reference")
         if self.search:
             d["search"] = list(self.search)
         else:

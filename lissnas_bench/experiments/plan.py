@@ -54,6 +54,12 @@ class PreparedTarget:
         return self.protocol.oracle(self.bench, budget, np.random.default_rng(noise_seed_sequence(ss)))
 
     @property
+    def protocol_maximize(self) -> bool:
+        """The truth's direction."""
+        fn = getattr(self.bench, "maximize", None)
+        return bool(fn(self.dataset, self.metric)) if callable(fn) else True
+
+    @property
     def domain_size(self) -> int:
         return int(self.protocol.domain.sum())
 

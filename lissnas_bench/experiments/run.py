@@ -21,6 +21,7 @@ from pathlib import Path
 from .._io import write_json_atomic
 from ..errors import DataFileError
 from . import aggregate as agg
+from . import stats
 from .cell import run_group
 from .plan import Plan, prepare
 from .store import ResultsFolder, manifest, now, write_table
@@ -180,7 +181,11 @@ def rebuild(out: str | os.PathLike, *, plan: Plan | None = None):
     cells = load_cells(folder.root, plan)
     results = agg.results_frame(cells)
     write_table(results, folder.results)
-    write_table(agg.summarise(results, ["benchmark", "dataset", "metric", "budget", "method"]), folder.summary)
+    ref = plan.experiment.statistics_reference
+    summary = agg.flag_spend(agg.summarise(results, ["benchmark", "dataset", "metric", "budget", "method"]), ref)
+    write_table(summary, folder.summary)
+    maximize = {(t.bench.id, t.dataset, t.metric): t.protocol_maximize for t in plan.targets}
+    write_table(stats.paired_tests(results, ref, maximize), folder.comparisons)
     shrink = [c for c in cells if not agg.is_full(c)]
     write_table(agg.traces_frame(shrink), folder.traces)
     write_table(agg.distributions_frame(shrink, plan), folder.distributions)

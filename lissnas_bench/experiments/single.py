@@ -24,7 +24,8 @@ def shrink_once(benchmark, *, dataset: str | None = None, metric: str | None = N
                 params: Mapping[str, Any] | None = None, budget: int = DEFAULT_BUDGET, seed: int = 0,
                 root_seed: int = 0, q: float = DEFAULT_Q, proxy: str | None = None,
                 reference_size: int | None = None, reference: Mapping[str, Any] | None = None, space=None,
-                arch_column=None, cost_column=None) -> dict:
+                arch_column=None, cost_column=None, query_metric: str | None = None,
+                restrict_domain: bool = False) -> dict:
     """Run one shrinker once and evaluate it: ``{"row", "shrunk", "trace", "params", "data_hash", "cell_seed"}``.
 
     ``reference_size`` gives a size-matched baseline its size; without it the reference (LISSNAS, its defaults
@@ -45,7 +46,8 @@ def shrink_once(benchmark, *, dataset: str | None = None, metric: str | None = N
         if not v.build().needs_reference:
             raise InvalidConfig(f"--reference-size is for the size-matched baselines; {method} is not one")
     source = benchmark.id if isinstance(benchmark, Benchmark) else str(benchmark)
-    exp = Experiment(targets=(Target(source, dataset, metric, proxy, space, arch_column, cost_column),),
+    exp = Experiment(targets=(Target(source, dataset, metric, proxy, space, arch_column, cost_column, query_metric,
+                                     restrict_domain),),
                      shrinkers=(v,), seeds=(seed,), root_seed=root_seed, budgets=(budget,), q=q, reference=ref)
     plan = prepare(exp, opened={source: benchmark} if isinstance(benchmark, Benchmark) else None)
     from .cell import run_group

@@ -7,7 +7,9 @@ A results folder (``out``)::
                            searches' rows and anytime curves; or, for a failed cell, its error and traceback
     spaces/<key>.json      the shrunk space S' of that cell (loadable with ``lissnas_bench.load_shrunk``)
     results.parquet        a row per cell (rebuilt from cells/ at the end of every run)
-    summary.csv            mean, std and 95 % CI over seeds per (benchmark, dataset, metric, method)
+    summary.csv            mean, std and 95 % bootstrap CI over seeds per (benchmark, dataset, metric, budget,
+                           method), and each method's spend against the reference's
+    comparisons.csv        paired Wilcoxon tests of every method against the reference, Holm-corrected
     searches.parquet       (with optimizers) a row per cell × optimizer
     search_summary.csv     (with optimizers) the same statistics per (..., method, optimizer)
     traces.parquet         the iteration traces (LISSNAS, and any shrinker that keeps one)
@@ -38,7 +40,7 @@ from .seeds import cell_seed
 
 log = logging.getLogger(__name__)
 
-OWN_FILES = ("results.parquet", "summary.csv", "searches.parquet", "search_summary.csv", "traces.parquet",
+OWN_FILES = ("results.parquet", "summary.csv", "comparisons.csv", "searches.parquet", "search_summary.csv", "traces.parquet",
              "distributions.parquet", "curves.parquet", "report.md", "manifest.json")
 OWN_DIRS = ("cells", "spaces", "figures")
 _VERSION_PACKAGES = ("lissnas-bench", "numpy", "scipy", "pandas", "pyarrow", "matplotlib", "seaborn",

@@ -10,6 +10,7 @@ A configuration (full reference in docs/search.md)::
     regret_at: [2000, 1000, 500] # checkpoints of the search_regret@q columns (default: B, B/2, B/4)
     curve_points: 200            # anytime-curve points kept per curve (0: none)
     q: 0.01                      # top fraction T_q for recall / precision
+    compare_to: lissnas          # the label every other shrinker is tested against (paired Wilcoxon, Holm)
     benchmarks:
       - benchmark: analognas     # an id, or a table path (then also space:, arch_column:, cost_column:)
         datasets: [cifar10]      # default: the benchmark's default dataset; "all": every dataset
@@ -42,7 +43,7 @@ from ..errors import DataFileError, InvalidConfig, LissnasBenchError, UnknownNam
 from .config import CURVE_POINTS, DEFAULT_Q, FULL, REFERENCE_METHOD, Experiment, Target, Variant, variant
 
 _TOP_KEYS = ("name", "description", "root_seed", "seeds", "shrink_budget", "search_budget", "regret_at",
-             "curve_points", "q", "benchmarks", "shrinkers", "reference", "optimizers")
+             "curve_points", "q", "benchmarks", "shrinkers", "reference", "compare_to", "optimizers")
 _BENCH_KEYS = ("benchmark", "datasets", "metric", "proxy", "space", "arch_column", "cost_column")
 _METHOD_KEYS = ("method", "label", "params", "grid")
 _NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
@@ -269,7 +270,7 @@ def load_config(path_or_dict) -> Experiment:
     return Experiment(
         targets=targets, shrinkers=shrinkers, seeds=_seeds(v, data.get("seeds", 10)),
         root_seed=v.value(data.get("root_seed", 0), int, "root_seed", ge=0), optimizers=optimizers,
-        reference=reference, name=name, description=str(data.get("description") or ""), **budgets)
+        reference=reference, compare_to=_compare_to(v, data.get("compare_to"), shrinkers), name=name, description=str(data.get("description") or ""), **budgets)
 
 
 def _check_budgets(v: _V, variants, budget: int, sizes) -> None:
@@ -297,6 +298,15 @@ def _reference(v: _V, raw, shrinkers) -> Variant | None:
     if ref.build().needs_reference:
         raise v.err("reference", f"{ref.method} is itself size-matched: it cannot be the reference")
     return ref
+
+
+def _compare_to(v: _V, raw, shrinkers) -> str | None:
+    if raw is None:
+        return None
+    labels = [s.label for s in shrinkers if s.method != FULL]
+    if raw not in labels:
+        raise v.err("compare_to", f"{raw!r} is not one of the shrinkers' labels: {', '.join(labels)}")
+    return raw
 
 
 def _unique(v: _V, entries, field: str) -> None:
