@@ -12,8 +12,16 @@ enumerated, stated sampling elsewhere); ``write_locality_report`` writes ``local
 
 from __future__ import annotations
 
-from ._analysis import DEFAULT_TOP_FRACTIONS, LocalityResult, LocalitySettings, analyze_locality, infer_maximize
-from .report import CompareItem, compare_locality, parse_compare, write_compare_report, write_locality_report
+from ._analysis import analyze_locality
+from .report import (
+    CompareItem,
+    compare_locality,
+    parse_compare,
+    write_compare_report,
+    write_locality_report,
+)
+from .result import LocalityResult
+from .settings import DEFAULT_TOP_FRACTIONS, LocalitySettings, infer_maximize
 
 __all__ = [
     "DEFAULT_TOP_FRACTIONS",

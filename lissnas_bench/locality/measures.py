@@ -34,7 +34,6 @@ from ._pairs import (  # noqa: F401  (re-exported: the measures namespace)
     subset_method_cost,
 )
 
-
 # ------------------------------------------------------------------------------------------ neighbour graph
 
 

@@ -18,7 +18,8 @@ from pathlib import Path
 
 from .._io import write_json_atomic, write_text_atomic
 from ..errors import InvalidConfig
-from ._analysis import LocalityResult, analyze_locality
+from ._analysis import analyze_locality
+from .result import LocalityResult
 
 
 @dataclass(frozen=True)
