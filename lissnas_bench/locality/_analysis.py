@@ -12,7 +12,7 @@ import os
 import numpy as np
 
 from ..errors import InvalidConfig
-from ._cost import choose_mode
+from ._cost import check_resources, choose_mode, max_neighbours
 from ._exact import run_exact
 from ._landscape import Landscape, Run
 from ._sampled import run_sampled
@@ -30,6 +30,7 @@ def analyze_locality(
     ged_cache=None,
     space: str | None = None,
     arch_column: str | None = None,
+    allow_large: bool = False,
     **overrides,
 ) -> LocalityResult:
     """Locality of a benchmark's landscape: do structurally similar architectures perform similarly?
@@ -39,7 +40,9 @@ def analyze_locality(
     ``samples``, ``mode``, ``walks``, ...) say what to compute; ``mode='auto'`` is exact (all pairs of tabulated
     architectures, the whole neighbour graph) when that is affordable and sampled otherwise.  ``rng`` (an int
     seed, None for fresh entropy, or a ``numpy.random.Generator``) drives every random choice (default: the
-    settings' ``seed``, 0); equal seeds give equal results.  See ``docs/locality.md`` for the definitions.
+    settings' ``seed``, 0); equal seeds give equal results.  A run whose memory or work estimate is over the
+    limits of ``_cost`` (4 GiB, 5e11 operations) is refused with one error naming the option, unless
+    ``allow_large``.  See ``docs/locality.md`` for the definitions.
 
     >>> res = analyze_locality("analognas", max_distance=3, permutations=99, bootstrap=100, rng=0)
     >>> res.mode, len(res.mean_abs_diff_by_distance), res.local_optima > 0, res.p_value < 0.05
@@ -60,6 +63,8 @@ def analyze_locality(
     run = _prepare(bench, ds, m, st, streams)
     run_mode, sum_method = choose_mode(run.land, run.st)
     run.st = run.st.for_mode(run_mode)
+    check_resources(run.st, n=run.land.n, positions=run.land.positions, neighbours=max_neighbours(bench.space),
+                    mode=run_mode, allow_large=allow_large)
     if run.st.distance == "ged":
         from .ged import GEDCache
 
