@@ -130,18 +130,22 @@ def _distance_curves(run: Run, w: Walks) -> dict:
 
 
 def _rwa(run: Run, w: Walks) -> dict:
-    """The pooled walk autocorrelation; walkers that started without tabulated neighbours never move and are left
-    out."""
+    """The pooled walk autocorrelation.  The walkers start uniformly, not from the stationary law (pi ∝ degree)
+    that defines the autocorrelation, so each walk is weighted by its start's degree (importance weights; without
+    them graphs whose degree goes with f are biased).  Walkers that started without tabulated neighbours never move
+    and are left out (their weight is 0)."""
     K, st = run.K, run.st
     moving = w.deg0 > 0
     if moving.sum() >= 2:
-        rwa_w, rwa_ci = M.rwa_from_walks(run.f[w.pos[moving]], K, run.rng.walks, st.bootstrap, st.confidence)
+        rwa_w, rwa_ci = M.rwa_from_walks(
+            run.f[w.pos[moving]], K, run.rng.walks, st.bootstrap, st.confidence, weights=w.deg0[moving]
+        )
     else:
         rwa_w, rwa_ci = np.full(K, np.nan), np.full((K, 2), np.nan)
     return {
         "rwa_by_lag": rwa_w.tolist(),
-        "rwa_method": f"walks ({int(moving.sum())} walks of {st.walk_length} steps from uniform starts, pooled "
-        "estimator)",
+        "rwa_method": f"walks ({int(moving.sum())} walks of {st.walk_length} steps from uniform starts weighted "
+        "by their degree, pooled estimator)",
         "rwa_by_lag_walks": rwa_w.tolist(),
         "rwa_walks_ci": rwa_ci.tolist(),
         "correlation_length": M.correlation_length(rwa_w[0]),
