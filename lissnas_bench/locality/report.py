@@ -18,7 +18,8 @@ from pathlib import Path
 
 from .._io import write_json_atomic, write_text_atomic
 from ..errors import InvalidConfig
-from ._analysis import LocalityResult, analyze_locality
+from ._analysis import analyze_locality
+from .result import LocalityResult
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,11 @@ class CompareItem:
 
 
 def parse_compare(spec: str | Sequence[str]) -> list[CompareItem]:
-    """Parse ``BENCH[:DATASET[:METRIC]],...`` (a string, or a list of such strings)."""
+    """Parse ``BENCH[:DATASET[:METRIC]],...`` (a string, or a list of such strings) into ``CompareItem``s.
+
+    >>> parse_compare(["analognas::analog_accuracy", "nasbench-graph:cora"])[0]
+    CompareItem(benchmark='analognas', dataset=None, metric='analog_accuracy')
+    """
     parts = [spec] if isinstance(spec, str) else list(spec)
     items = []
     for chunk in parts:
@@ -50,7 +55,13 @@ def parse_compare(spec: str | Sequence[str]) -> list[CompareItem]:
 def compare_locality(
     items: Sequence[CompareItem | str], *, space: str | None = None, arch_column: str | None = None, **kwargs
 ) -> list[LocalityResult]:
-    """``analyze_locality`` for every item (each benchmark loaded once); keyword arguments go to every run."""
+    """``analyze_locality`` for every item (each benchmark loaded once); keyword arguments go to every run.
+
+    >>> rs = compare_locality(["analognas::baseline_accuracy", "analognas::analog_accuracy"], max_distance=2,
+    ...                       permutations=19, bootstrap=20, walks=10)
+    >>> [r.metric for r in rs]
+    ['baseline_accuracy', 'analog_accuracy']
+    """
     from ..benchmarks import load_benchmark
 
     items = [parse_compare(i)[0] if isinstance(i, str) else i for i in items]
@@ -75,7 +86,16 @@ def slug(res: LocalityResult) -> str:
 
 
 def write_locality_report(res: LocalityResult, out_dir: str | Path, *, figures: bool = True) -> dict[str, Path]:
-    """Write ``locality.json``, the figures (PNG + SVG) and ``report.md`` into ``out_dir`` (atomic writes)."""
+    """Write ``locality.json``, the figures (PNG + SVG, unless ``figures=False``) and ``report.md`` into
+    ``out_dir`` (atomic writes); returns the paths written.
+
+    >>> import tempfile
+    >>> from lissnas_bench.locality import analyze_locality
+    >>> res = analyze_locality("analognas", max_distance=2, permutations=19, bootstrap=20, walks=10)
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     sorted(write_locality_report(res, tmp, figures=False))
+    ['json', 'report']
+    """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths: dict[str, Path] = {}
@@ -94,7 +114,14 @@ def write_locality_report(res: LocalityResult, out_dir: str | Path, *, figures: 
 
 
 def write_compare_report(results: Sequence[LocalityResult], out_dir: str | Path, *, figures: bool = True) -> dict:
-    """Every analysis in its own sub-folder plus ``compare.json``, ``compare.png/svg`` and ``report.md``."""
+    """Every analysis in its own sub-folder plus ``compare.json``, ``compare.png/svg`` and ``report.md``.
+
+    >>> import tempfile
+    >>> rs = compare_locality(["analognas"], max_distance=2, permutations=19, bootstrap=20, walks=10)
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     sorted(write_compare_report(rs, tmp, figures=False))
+    ['items', 'json', 'report']
+    """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     subs = {}
@@ -161,39 +188,50 @@ def _summary_table(results: Sequence[LocalityResult]) -> str:
 
 
 def render_report(res: LocalityResult, figures: Sequence[str] = ()) -> str:
-    """``report.md`` of one analysis: the numbers, how to read them, the definitions in one line each."""
-    st = res.settings
-    K = len(res.distances)
-    pct = res.settings.confidence * 100
-    L = [f"# Locality of {res.benchmark} · {res.dataset} · {res.metric}", ""]
-    L.append(
+    """``report.md`` of one analysis: the numbers, how to read them, the definitions in one line each.
+
+    >>> from lissnas_bench.locality import analyze_locality
+    >>> md = render_report(analyze_locality("analognas", max_distance=2, permutations=19, bootstrap=20, walks=10))
+    >>> md.splitlines()[0], "## Random-walk autocorrelation" in md
+    ('# Locality of analognas · cifar10 · baseline_accuracy', True)
+    """
+    L = [f"# Locality of {res.benchmark} · {res.dataset} · {res.metric}", "", _header(res), ""]
+    L += ["## In short", ""] + _in_short(res)
+    L += _curve_table(res) + _rwa_table(res) + _enrichment_table(res) + _permutation_section(res)
+    L += _optima_section(res)
+    if res.notes:
+        L += ["", "## Notes", ""] + [f"- {n}" for n in res.notes]
+    if figures:
+        L += ["", "## Figures", ""] + [f"![{f}]({f}.png)" for f in figures]
+    L += ["", "Definitions: see `docs/locality.md` in lissnas-bench.", ""]
+    return "\n".join(L)
+
+
+def _header(res: LocalityResult) -> str:
+    return (
         f"Space `{res.space}`, {res.architectures:,} architectures with a value (space size {res.space_size:,}); "
         f"metric is {'maximised' if res.direction == 'max' else 'minimised'}; distance: "
         f"{'graph edit distance' if res.distance == 'ged' else 'Hamming on the canonical encoding'}; mode: "
-        f"**{res.mode}**; seed {st.seed}."
+        f"**{res.mode}**; seed {res.settings.seed}."
     )
-    L.append("")
+
+
+def _in_short(res: LocalityResult) -> list[str]:
+    K = len(res.distances)
     ratio = (
         res.mean_abs_diff_by_distance[0] / res.random_pair_mean_abs_diff if res.random_pair_mean_abs_diff else math.nan
     )
-    L += ["## In short", ""]
-    L.append(
+    L = [
         f"- Architectures at distance 1 differ by {_g(res.mean_abs_diff_by_distance[0])} on average, "
         f"{ratio:.0%} of the {_g(res.random_pair_mean_abs_diff)} between random pairs "
-        f"(permutation test p = {_g(res.p_value)})."
-    )
-    L.append(
+        f"(permutation test p = {_g(res.p_value)}).",
         f"- f correlates {_g(res.correlation_by_distance[0])} between architectures at distance 1 and "
-        f"{_g(res.correlation_by_distance[-1])} at distance {K}."
-    )
-    L.append(
+        f"{_g(res.correlation_by_distance[-1])} at distance {K}.",
         f"- Random-walk autocorrelation ρ(1) = {_g(res.rwa_by_lag[0])}: correlation length "
-        f"{_g(res.correlation_length)} steps."
-    )
-    L.append(
+        f"{_g(res.correlation_length)} steps.",
         f"- Fitness-distance correlation {_g(res.fdc)}{_ci(res.fdc_ci)} "
-        f"({'negative' if res.direction == 'max' else 'positive'} = better architectures sit closer to the optimum)."
-    )
+        f"({'negative' if res.direction == 'max' else 'positive'} = better architectures sit closer to the optimum).",
+    ]
     top = next((e for e in res.enrichment if e["q"] >= 0.01), res.enrichment[0] if res.enrichment else None)
     if top:
         L.append(
@@ -201,25 +239,27 @@ def render_report(res: LocalityResult, figures: Sequence[str] = ()) -> str:
             f"{_g(top['p_neighbour_in_top'])}, {_g(top['ratio'])}× chance."
         )
     est = res.local_optima_detail.get("estimated")
+    basin = "" if est else (
+        f"; the global optimum's basin holds {res.local_optima_detail['global_basin_fraction']:.1%} of the "
+        "architectures"
+    )
     L.append(
         f"- {'About ' if est else ''}{_g(float(res.local_optima), 6)} local optima against "
-        f"{_g(res.local_optima_chance, 6)} expected for randomly permuted values"
-        + (
-            ""
-            if est
-            else f"; the global optimum's basin holds "
-            f"{res.local_optima_detail['global_basin_fraction']:.1%} of the architectures"
-        )
-        + "."
+        f"{_g(res.local_optima_chance, 6)} expected for randomly permuted values{basin}."
     )
-    L += [
+    return L
+
+
+def _curve_table(res: LocalityResult) -> list[str]:
+    pct = res.settings.confidence * 100
+    L = [
         "",
         "## |Δf| and correlation by distance",
         "",
         f"| d | pairs | mean \\|Δf\\| ({pct:g} % CI) | mean Δf² | median \\|Δf\\| | corr ({pct:g} % CI) |",
         "|---|---|---|---|---|---|",
     ]
-    for k in range(K):
+    for k in range(len(res.distances)):
         q = res.abs_diff_quantiles_by_distance[k] or {}
         L.append(
             f"| {res.distances[k]} | {_count(res.pairs_by_distance[k])} | {_g(res.mean_abs_diff_by_distance[k])}"
@@ -233,30 +273,30 @@ def render_report(res: LocalityResult, figures: Sequence[str] = ()) -> str:
         f"{_g(res.random_pair_mean_abs_diff)}{_ci(res.random_pair_mean_abs_diff_ci)} | "
         f"{_g(res.random_pair_mean_sq_diff)} | {_g(q.get('q50'))} | 0 |"
     )
-    L += [
-        "",
-        "## Random-walk autocorrelation",
-        "",
-        f"{res.rwa_method}.",
-        "",
-        "| lag | ρ | ρ (walks, CI) |",
-        "|---|---|---|",
-    ]
+    return L
+
+
+def _rwa_table(res: LocalityResult) -> list[str]:
+    L = ["", "## Random-walk autocorrelation", "", f"{res.rwa_method}.", "", "| lag | ρ | ρ (walks, CI) |",
+         "|---|---|---|"]
     for h in range(len(res.rwa_by_lag)):
         L.append(f"| {h + 1} | {_g(res.rwa_by_lag[h])} | {_g(res.rwa_by_lag_walks[h])}{_ci(res.rwa_walks_ci[h])} |")
-    L += [
-        "",
-        "## Neighbour enrichment",
-        "",
-        "| q | top set | P(neighbour in top) | chance | ratio |",
-        "|---|---|---|---|---|",
-    ]
+    return L
+
+
+def _enrichment_table(res: LocalityResult) -> list[str]:
+    L = ["", "## Neighbour enrichment", "", "| q | top set | P(neighbour in top) | chance | ratio |",
+         "|---|---|---|---|---|"]
     for e in res.enrichment:
         L.append(
             f"| {e['q']:g} | {e['top_size']} | {_g(e['p_neighbour_in_top'])} | {_g(e['chance'])} | {_g(e['ratio'])} |"
         )
+    return L
+
+
+def _permutation_section(res: LocalityResult) -> list[str]:
     pt = res.permutation_test
-    L += [
+    return [
         "",
         "## Permutation test",
         "",
@@ -265,7 +305,10 @@ def render_report(res: LocalityResult, figures: Sequence[str] = ()) -> str:
         f"Observed {_g(pt.get('observed'))} against a null mean {_g(pt.get('null_mean'))} (sd {_g(pt.get('null_sd'))}) "
         f"over {pt.get('permutations', 0)} permutations and {pt.get('pairs_used', 0):,} pairs: p = {_g(res.p_value)}.",
     ]
-    L += [
+
+
+def _optima_section(res: LocalityResult) -> list[str]:
+    L = [
         "",
         "## Local optima and FDC",
         "",
@@ -279,9 +322,4 @@ def render_report(res: LocalityResult, figures: Sequence[str] = ()) -> str:
             f"Graph edit distances: {g['computed']} computed, {g['cache_hits']} from the cache, {g['timeouts']} "
             f"timed out ({g['timeout_s']:g} s limit)."
         )
-    if res.notes:
-        L += ["", "## Notes", ""] + [f"- {n}" for n in res.notes]
-    if figures:
-        L += ["", "## Figures", ""] + [f"![{f}]({f}.png)" for f in figures]
-    L += ["", "Definitions: see `docs/locality.md` in lissnas-bench.", ""]
-    return "\n".join(L)
+    return L
