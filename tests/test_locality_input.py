@@ -40,7 +40,7 @@ def test_keywords_settings_and_rng_meet_in_one_place(analognas):
     b = analyze_locality(analognas, settings={"max_distance": 2, "samples": 50}, permutations=19, bootstrap=20,
                          walks=10, seed=3).to_dict()
     assert a == b and a["settings"]["seed"] == 3
-    with pytest.raises(UnknownName, match="unknown parameter of locality 'sampels'"):
+    with pytest.raises(UnknownName, match="locality: unknown parameter 'sampels'"):
         analyze_locality(analognas, sampels=10)
     with pytest.raises(InvalidConfig, match="rng or seed, not both"):
         analyze_locality(analognas, rng=1, seed=2)

@@ -18,7 +18,7 @@ CASES = {
         "analognas", None, None, {"max_distance": 4, "permutations": 199, "bootstrap": 200, "samples": 300, "rng": 0},
     ),
     "graph_cora_exact": (
-        "nasbench-graph", "cora", None, {"permutations": 99, "bootstrap": 100, "samples": 200, "walks": 30, "rng": 1},
+        "nasbench-graph", "cora", "valid_perf", {"permutations": 99, "bootstrap": 100, "samples": 200, "walks": 30, "rng": 1},
     ),
     "analognas_sampled": (
         "analognas", None, "analog_accuracy",
