@@ -324,3 +324,15 @@ def test_top_samples(planted):
     assert np.allclose(np.sort(planted.query(res.shrunk.enumerate())), best)
     _, small = run("top-samples", planted, 200, fraction=0.001, n=50)
     assert small.shrunk.size == 1
+
+
+def test_lissnas_seed_diversity(planted):
+    """min_seed_distance keeps seeds at least that far apart; 0 is exactly the plain top k."""
+    plain = run("lissnas", planted, 500)[1]
+    zero = run("lissnas", planted, 500, min_seed_distance=0)[1]
+    assert plain.shrunk.to_json() == zero.shrunk.to_json()
+    _, res = run("lissnas", planted, 500, min_seed_distance=3)
+    c = res.shrunk.centres
+    if len(c) > 1:
+        d = planted.space.distance(c, c)
+        assert d[~np.eye(len(c), dtype=bool)].min() >= 3

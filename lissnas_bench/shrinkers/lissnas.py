@@ -36,6 +36,8 @@ class LissnasParams(Params):
     tol: float = param(0.0, ge=0, help="a space is accepted when its sample mean beats the previous one by more than tol")
     max_iters: int = param(20, ge=1, help="at most this many shrink steps (max_iters + 1 samples)")
     union: bool = param(False, help="return the union of all accepted spaces instead of the last one")
+    min_seed_distance: int = param(0, ge=0, help="seeds kept best-first at least this far apart (space.distance); "
+                                                 "0 = the plain top k")
 
     def check(self):
         require(self.k <= self.n, f"k={self.k} > n={self.n}:", "cannot keep more seeds than are sampled")
@@ -70,22 +72,9 @@ class LISSNAS(Shrinker):
                 stop = "budget"
                 break
             mean, best = sample_stats(y)
-            order = top(y, p.k)
+            order = seeds(dom, X, y, p.k, p.min_seed_distance)
             accepted = t == 0 or mean > prev_mean + p.tol
-            rows.append(
-                {
-                    "iteration": t,
-                    "size": size,
-                    "sample_mean": mean,
-                    "sample_best": best,
-                    "queries": oracle.queries,
-                    "accepted": accepted,
-                    "n_sampled": m,
-                    "new_queries": oracle.queries - queries_before,
-                    "centres": 0 if current is None else len(current.centres),
-                    "seeds_mean": float(np.mean(y[order])),
-                }
-            )
+            rows.append(_row(t, size, mean, best, oracle, accepted, m, queries_before, current, y[order]))
             if not accepted:
                 stop = "no-improvement"
                 break
@@ -113,3 +102,32 @@ class LISSNAS(Shrinker):
             accepted_iterations=len(accepted_centres),
             size=int(shrunk.size),
         )
+
+
+def _row(t, size, mean, best, oracle, accepted, m, queries_before, current, seed_values) -> dict:
+    return {"iteration": t, "size": size, "sample_mean": mean, "sample_best": best, "queries": oracle.queries,
+            "accepted": accepted, "n_sampled": m, "new_queries": oracle.queries - queries_before,
+            "centres": 0 if current is None else len(current.centres), "seeds_mean": float(np.mean(seed_values))}
+
+
+def seeds(space, X: np.ndarray, y: np.ndarray, k: int, min_distance: int = 0) -> np.ndarray:
+    """Positions of the seeds kept from a sample: the top ``k`` by ``y``, or with ``min_distance`` > 0, best-first
+    skipping any architecture closer than ``min_distance`` (``space.distance``) to a seed already kept (so fewer
+    than ``k`` when the sample has fewer such points).
+
+    >>> from lissnas_bench.spaces import get_space
+    >>> s = get_space("nasbench-macro")
+    >>> X = s.from_strings(["00000000", "00000001", "22222222"])
+    >>> seeds(s, X, np.array([3.0, 2.0, 1.0]), 2).tolist(), seeds(s, X, np.array([3.0, 2.0, 1.0]), 2, 2).tolist()
+    ([0, 1], [0, 2])
+    """
+    order = top(y, len(y) if min_distance > 0 else k)
+    if min_distance <= 0:
+        return order
+    kept = [int(order[0])]
+    for i in order[1:]:
+        if len(kept) == k:
+            break
+        if np.asarray(space.distance(X[i : i + 1], X[kept])).min() >= min_distance:
+            kept.append(int(i))
+    return np.asarray(kept, dtype=np.int64)
