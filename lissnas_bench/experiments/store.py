@@ -193,6 +193,7 @@ def manifest(plan, status: str, started: str, *, elapsed: float | None = None, c
         "methods": {v.label: dict(v.params) for v in exp.shrinkers},
         "optimizers": {v.label: dict(v.params) for v in exp.optimizers},
         "reference": exp.reference.to_dict() if exp.reference else None,
+        "statistics_reference": exp.statistics_reference,
         "targets": targets, "seeds": seeds, "keys": [plan.cell_key(t, v.label, s, b) for t, b, s, v in plan.cells()],
         "cells": {"total": plan.n_cells, **(counts or {})}, "executor": executor, "versions": versions(),
         "python": sys.version.split()[0], "platform": platform.platform(), "started": started,
