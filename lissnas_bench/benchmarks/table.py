@@ -1,6 +1,7 @@
 """Tables a user brings: CSV, Parquet or JSON with an architecture column and numeric metric columns.
 
-Any such table is a benchmark with one dataset (named after the file) whose metrics are its numeric columns.
+Any such table is a benchmark with one dataset (named after the file) whose metrics are its numeric columns, all
+maximised unless named in ``minimize`` (a user's column names say nothing reliable about their direction).
 Duplicate architectures, unparsable architecture strings and non-numeric values in a numeric column are
 reported with the row; missing cells stay NaN.  A JSON object keyed by architecture (NAS-Bench-Macro's layout)
 works too; list values (e.g. per-seed accuracies) become ``name[0]``, ``name[1]``, ... columns.
@@ -131,8 +132,9 @@ def load_table(
     default_metric: str | None = None,
     cost_column: str | None = None,
     bench_id: str | None = None,
+    minimize=(),
 ) -> Benchmark:
-    """A benchmark from a user's table.
+    """A benchmark from a user's table; ``minimize`` names the columns that are better when lower.
 
     >>> bench = load_table("results.csv", space="nb201", arch_column="arch_str")  # doctest: +SKIP
     """
@@ -170,6 +172,9 @@ def load_table(
         raise UnknownName("metric", default_metric, cols)
     if cost_column is not None and cost_column not in cols:
         raise UnknownName("cost column", cost_column, cols)
+    for c in minimize or ():
+        if c not in cols:
+            raise UnknownName("column to minimise", c, cols)
     if default_metric is None:
         default_metric = guess_default_metric(list(cols))
     notes = [f"skipped non-numeric columns: {', '.join(skipped)}"] if skipped else []
@@ -185,4 +190,5 @@ def load_table(
         cost_metrics={dataset: cost_column} if cost_column else {},
         data_hash=sha256_file(path),
         notes=notes,
+        minimize=[(dataset, c) for c in minimize or ()],
     )

@@ -32,6 +32,7 @@ from pathlib import Path
 from ...errors import DataFileError, InvalidConfig, UnknownName
 from .._base import Benchmark
 from ._common import Progress, no_progress
+from ._names import declare
 
 #: kind -> (what it reads, the default id prefix)
 KINDS = {
@@ -69,6 +70,11 @@ def import_file(
     if not path.exists():
         raise DataFileError(f"{path}: no such file or directory")
     common = {"bench_id": bench_id, "verify": verify, "progress": progress}
+    bench, log = _read(kind, path, common, options)
+    return declare(kind, bench), log
+
+
+def _read(kind: str, path: Path, common: dict, options: dict) -> tuple[Benchmark, list[str]]:
     if kind == "nb201":
         from .nb201_pth import import_pth
 
