@@ -2,7 +2,8 @@
 
 It charges one query per *distinct* architecture (asking again is free), adds the benchmark's simulated training
 time when it has one, and raises ``BudgetExhausted`` instead of answering past the budget.  Evaluation code
-reads the ground truth from the ``Benchmark`` directly; only search-side code holds an Oracle.
+reads the ground truth from the ``Benchmark`` directly; only search-side code holds an Oracle.  On a live
+surrogate (``benchmark.live``), ``Oracle(...)`` builds the benchmark's ``LiveOracle``: same rules, no rows.
 """
 
 from __future__ import annotations
@@ -26,6 +27,11 @@ class Oracle:
     >>> oracle.queries
     10
     """
+
+    def __new__(cls, benchmark=None, *args, **kwargs):
+        if cls is Oracle and getattr(benchmark, "live", False):
+            cls = benchmark.oracle_class()  # a surrogate has no rows to keep masks over
+        return super().__new__(cls)
 
     def __init__(
         self,

@@ -11,8 +11,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from ._common import (ArchColOpt, CostColOpt, DatasetOpt, JsonOpt, MetricOpt, TableOpt, nan_to_none, open_benchmark,
-                      print_json, records)
+from ._common import (ArchColOpt, CostColOpt, DatasetOpt, JsonOpt, MetricOpt, MinimizeOpt, SurrogateOpt, TableOpt,
+                      TrustPicklesOpt, nan_to_none, open_benchmark, print_json, records)
 
 log = logging.getLogger(__name__)
 
@@ -68,12 +68,16 @@ def search(
     table_space: TableSpaceOpt = None,
     arch_column: ArchColOpt = None,
     cost_column: CostColOpt = None,
+    minimize: MinimizeOpt = None,
+    surrogate: SurrogateOpt = None,
+    trust_pickles: TrustPicklesOpt = False,
     json_out: JsonOpt = False,
 ) -> None:
     """Search the full space or a shrunk space with one optimizer through the budgeted oracle; report the regret."""
     from ..search import search_seeds, shrink_queries_of
 
-    b = open_benchmark(bench, table, table_space, arch_column, cost_column)
+    b = open_benchmark(bench, table, table_space, arch_column, cost_column, minimize=minimize, surrogate=surrogate,
+                       trust_pickles=trust_pickles)
     ds, m = b.resolve(dataset, metric)
     domain, label, sq = None, "full", 0
     if space != "full":

@@ -10,8 +10,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from ._common import (ArchColOpt, CostColOpt, JsonOpt, MetricOpt, SpaceOpt, TableOpt, nan_to_none, open_benchmark,
-                      print_json, records)
+from ._common import (ArchColOpt, CostColOpt, JsonOpt, MetricOpt, MinimizeOpt, SpaceOpt, SurrogateOpt, TableOpt,
+                      TrustPicklesOpt, nan_to_none, open_benchmark, print_json, records)
 
 log = logging.getLogger(__name__)
 
@@ -138,13 +138,17 @@ def shrink(
     space: SpaceOpt = None,
     arch_column: ArchColOpt = None,
     cost_column: CostColOpt = None,
+    minimize: MinimizeOpt = None,
+    surrogate: SurrogateOpt = None,
+    trust_pickles: TrustPicklesOpt = False,
     json_out: JsonOpt = False,
 ) -> None:
     """Shrink one search space once with one method; print its metrics and write S' as JSON."""
     from .._io import write_json_atomic
     from ..runner import _safe, shrink_once
 
-    b = open_benchmark(bench, table, space, arch_column, cost_column)
+    b = open_benchmark(bench, table, space, arch_column, cost_column, minimize=minimize, surrogate=surrogate,
+                       trust_pickles=trust_pickles)
     res = shrink_once(b, dataset=dataset, metric=metric, method=method, params=_parse_params(param, qualified=False),
                       budget=budget, seed=seed, q=q, proxy=proxy, reference_size=reference_size)
     row = res["row"]

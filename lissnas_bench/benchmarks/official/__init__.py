@@ -60,7 +60,8 @@ def import_file(
 ) -> tuple[Benchmark, list[str]]:
     """Read an official file into a ``Benchmark`` without storing it; returns it and what was checked.
 
-    ``options`` go to the adapter (``nb301``: ``archs``, ``sample``, ``seed``).
+    ``options`` go to the adapter (``nb301``: ``archs``, ``sample``, ``seed``, ``trust_pickles``: its model files
+    are pickles and are loaded only with ``trust_pickles=True``).
     """
     if kind not in KINDS:
         raise UnknownName("benchmark kind", kind, available_kinds())
