@@ -122,5 +122,8 @@ def test_macro_original_names_after_import(capsys):
     code, out, err = run_cli(capsys, "query", "macro-names", "22212220", "--metric", "mean_acc", "--json")
     assert code == 0, err
     assert json.loads(out)["values"][0]["value"] == pytest.approx(93.127, abs=1e-3)
+    code, out, err = run_cli(capsys, "benchmarks", "--json")
+    info = next(b for b in json.loads(out)["benchmarks"] if b["id"] == "macro-names")
+    assert code == 0 and info["aliases"]["cifar10"]["mean_acc"] == "test-accuracy" and info["architectures"] == 3969
     code, out, err = run_cli(capsys, "benchmarks")
-    assert code == 0 and "mean_acc" in out
+    assert code == 0 and "original names" in " ".join(out.split())

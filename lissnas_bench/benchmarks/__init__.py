@@ -103,11 +103,12 @@ def benchmark_info(name: str) -> dict:
 
 
 def _registered_info(entry: dict) -> dict:
+    from ._base import lower_is_better
     from .official._names import nb301_aliases
     from .surrogate import DATASET, RT, RT_STD, VAL, VAL_STD
 
     metrics = [VAL, VAL_STD, f"{VAL}/noisy0"] + ([RT, RT_STD] if "runtime" in entry.get("ensembles", {}) else [])
-    minimize = [m for m in metrics if m in (VAL_STD, RT, RT_STD)]
+    minimize = [m for m in metrics if lower_is_better(m)]
     return {"id": entry["id"], "space": "darts", "architectures": int(get_space("darts").size), "live": True,
             "datasets": [DATASET], "metrics": {DATASET: metrics}, "default_dataset": DATASET,
             "default_metrics": {DATASET: VAL}, "minimize": {DATASET: minimize},
