@@ -4,6 +4,7 @@
     python3 tasks.py demo   # the main job: compare shrinkers on the embedded benchmarks, write results/demo
     python3 tasks.py test   # the whole test suite (CI runs exactly this)
     python3 tasks.py test-nb301   # NAS-Bench-301 import tests in nasbench301's own environment (NumPy 1)
+    python3 tasks.py nb301-env    # only build that environment (the live NB301 surrogate's side environment)
 
 Each creates (or reuses, while pyproject.toml is unchanged) its own virtual environment under ``.venv-<job>``
 (``test-nb301``: ``.venv-nb301``).  ``test-nb301`` fails, rather than skips, when nasbench301 cannot run there, and
@@ -27,12 +28,13 @@ EXTRAS = {
     "test": "[test,notebooks,oneshot,dask,nb201,nats]",
     # nasbench301 0.3 needs numpy<2 and ConfigSpace 0.6.1 (see the nb301 extra), so it gets its own environment
     "test-nb301": "[test,nb301]",
+    "nb301-env": "[test,nb301]",  # the same environment as test-nb301, built without running anything
 }
-VENV = {"test-nb301": ".venv-nb301"}
+VENV = {"test-nb301": ".venv-nb301", "nb301-env": ".venv-nb301"}
 NB301_TESTS = ["tests/test_official_nb301.py", "tests/test_spaces_official.py"]
 # Test-only packages installed after the project, so torch is already pinned and nothing pulls a CUDA build:
 # thop cross-checks the analytic MobileNet FLOP counts.
-AFTER = {"demo": [], "test": ["thop==0.1.1.post2209072238"], "test-nb301": []}
+AFTER = {"demo": [], "test": ["thop==0.1.1.post2209072238"], "test-nb301": [], "nb301-env": []}
 
 
 def ensure_venv(job: str) -> Path:
@@ -63,6 +65,9 @@ def main(argv: list[str]) -> int:
     job, rest = argv[0], argv[1:]
     py = ensure_venv(job)
     env = None
+    if job == "nb301-env":  # the live surrogate finds it next to the checkout (or via $LISSNAS_NB301_PYTHON)
+        print(py)
+        return 0
     if job == "demo":
         cmd = [str(py), "-m", "lissnas_bench.cli", "demo", *rest]
     elif job == "test-nb301":

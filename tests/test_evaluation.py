@@ -12,7 +12,7 @@ import pytest
 from scipy import stats
 
 from lissnas_bench.benchmarks import Benchmark
-from lissnas_bench.errors import InvalidConfig, UnknownArchitecture, UnknownName
+from lissnas_bench.errors import InvalidArchitecture, InvalidConfig, UnknownArchitecture, UnknownName
 from lissnas_bench.evaluation import (
     METRIC_NAMES,
     PROXY_METRIC_NAMES,
@@ -27,14 +27,23 @@ from lissnas_bench.evaluation.diversity import count_pockets
 from lissnas_bench.spaces.shrunk import Explicit, Pockets, Product
 from lissnas_bench.spaces import Space, get_space
 
-from conftest import shared_file
+from conftest import ToySpace, shared_file
 
-MACRO = get_space("nasbench-macro")  # 8 positions x 3 choices = 6,561, a plain product space
+class _Plain(ToySpace):
+    """ToySpace whose strings must have one digit per position (tables detect their architecture column)."""
+
+    def _parse(self, s):
+        if len(s) != self.positions or not s.isdigit():
+            raise InvalidArchitecture(f"{self.name}: {s!r} is not {self.positions} digits")
+        return super()._parse(s)
+
+
+MACRO = _Plain([3] * 8)  # 8 positions x 3 choices = 6,561, a plain product space
 N = MACRO.size
 
 
 def synthetic(values, extra: dict | None = None, bench_id: str = "syn") -> Benchmark:
-    """A benchmark over every nasbench-macro architecture with ground truth ``f`` (aligned with index order)."""
+    """A benchmark over every architecture of a plain 3**8 space with ground truth ``f`` (aligned with index order)."""
     cols = {("syn", "f"): np.asarray(values, np.float64)}
     for name, v in (extra or {}).items():
         cols[("syn", name)] = np.asarray(v, np.float64)
@@ -49,6 +58,15 @@ def explicit(idx) -> Explicit:
 def ramp():
     """f(x) = index(x): every value distinct, the best architecture is index 6560."""
     return synthetic(np.arange(N, dtype=np.float64))
+
+
+@pytest.fixture
+def toy_tables(monkeypatch):
+    """Tables (proxies from files) name their space; let them find the plain test space."""
+    import lissnas_bench.benchmarks.table as table
+
+    real = table.get_space
+    monkeypatch.setattr(table, "get_space", lambda name: MACRO if name == MACRO.name else real(name))
 
 
 @pytest.fixture
@@ -312,7 +330,7 @@ def test_q_outside_unit_interval(ramp, q):
         evaluate(explicit([1]), ramp, q=q)
 
 
-def test_proxy_missing_architectures(ramp, tmp_path):
+def test_proxy_missing_architectures(ramp, tmp_path, toy_tables):
     archs = MACRO.from_index(np.arange(100))
     path = tmp_path / "supernet.csv"
     pd.DataFrame({"arch": MACRO.to_strings(archs), "score": np.arange(100.0)}).to_csv(path, index=False)
@@ -358,7 +376,7 @@ def test_proxy_from_a_metric(analognas):
     assert m["kendall_tau_shrunk"] == pytest.approx(stats.kendalltau(col[:500], truth).statistic)
 
 
-def test_proxy_from_a_table_written_here(ramp, tmp_path):
+def test_proxy_from_a_table_written_here(ramp, tmp_path, toy_tables):
     rng = np.random.default_rng(0)
     order = rng.permutation(N)  # rows in any order, the architecture column detected by parsing
     score = np.arange(N, dtype=np.float64) * 2.0
@@ -378,7 +396,7 @@ def test_proxy_from_a_table_written_here(ramp, tmp_path):
         load_proxy(f"table:{path}:nope", ramp)
     bad = tmp_path / "noarch.csv"
     pd.DataFrame({"name": ["a", "b"], "score": [1.0, 2.0]}).to_csv(bad, index=False)
-    with pytest.raises(InvalidConfig, match="no column holds nasbench-macro architectures"):
+    with pytest.raises(InvalidConfig, match="no column holds toy architectures"):
         load_proxy(f"table:{bad}:score", ramp)
     with pytest.raises(InvalidConfig, match="must be in the benchmark's space"):
         load_proxy(f"table:{path}:score", ramp, space="nb201")

@@ -242,7 +242,7 @@ def test_bad_input_raises_one_clear_error():
                 id="m",
                 space=get_space("nasbench-macro"),
                 archs=get_space("nasbench-macro").enumerate(),
-                columns={("d", "f"): np.arange(6561.0)},
+                columns={("d", "f"): np.arange(float(get_space("nasbench-macro").size))},
             ),
             distance="ged",
         )

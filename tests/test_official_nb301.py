@@ -1,4 +1,4 @@
-"""NAS-Bench-301 surrogates: a tiny XGBoost ensemble in nasbench301's on-disk layout.
+"""NAS-Bench-301 surrogates: a tiny XGBoost ensemble in nasbench301's on-disk layout, tabulated and live.
 
 The prediction tests need nasbench301 0.3's own environment (numpy<2, ConfigSpace 0.6.1: extra ``nb301``,
 ``python3 tasks.py test-nb301``); elsewhere they skip.  With ``LISSNAS_REQUIRE_NB301=1`` (set by that job) a
@@ -90,6 +90,13 @@ def xgb_models(tmp_path):
 
     models = tmp_path / "nb_models_1.0"
     _ensemble(models / "xgb_v1.0", "xgb", booster_for=booster)
+
+    def runtime(i):  # seconds, from the same features
+        y = 4000 + 300 * (X @ w) + 50 * i
+        return xgb.train({"max_depth": 3, "nthread": 1}, xgb.DMatrix(X, label=y), num_boost_round=20)
+
+    _ensemble(tmp_path / "with_runtime" / "xgb_v1.0", "xgb", booster_for=booster)
+    _ensemble(tmp_path / "with_runtime" / "xgb_runtime_v1.0", "xgb_time", booster_for=runtime)
     return models
 
 
@@ -98,7 +105,7 @@ def test_nb301_xgb_ensemble(xgb_models):
     from lissnas_bench.benchmarks.official.nb301 import load_surrogate
 
     g = np.random.get_state()[1][:5].copy()
-    bench, log = import_file("nb301", xgb_models, sample=50, seed=3)
+    bench, log = import_file("nb301", xgb_models, sample=50, seed=3, trust_pickles=True)
     assert (np.random.get_state()[1][:5] == g).all()  # nasbench301's global seeding was undone
     assert len(bench) == 50 and bench.space.name == "darts"
     assert any("3 members" in line for line in log)
@@ -114,7 +121,7 @@ def test_nb301_xgb_ensemble(xgb_models):
     sur = load_surrogate(xgb_models / "xgb_v1.0")
     space = bench.space
     for k, (geno, m, s) in enumerate(zip(space.to_genotypes(bench.archs[:8]), mean[:8], std[:8])):
-        assert sur.predict(geno, representation="genotype", with_noise=False) == pytest.approx(m, rel=1e-5)
+        assert sur.predict(geno, representation="genotype", with_noise=False) == pytest.approx(m, abs=1e-6)
         cfg = {**sur.convert_representation(geno, "genotype")}
         from nasbench301 import api
 
@@ -123,7 +130,7 @@ def test_nb301_xgb_ensemble(xgb_models):
         z = np.random.RandomState(100 + k).normal(0.0, 1.0)
         assert sur.predict(geno, representation="genotype", with_noise=True) == pytest.approx(m + z * s, rel=1e-5)
     # genotype strings in, same rows out
-    again, _ = import_file("nb301", xgb_models, archs=space.to_strings(bench.archs[:8]))
+    again, _ = import_file("nb301", xgb_models, archs=space.to_strings(bench.archs[:8]), trust_pickles=True)
     order = np.argsort(space.index(bench.archs[:8]))
     assert np.allclose(again.column(metric="val-accuracy@100"), mean[:8][order], rtol=1e-6)
 
@@ -138,7 +145,7 @@ def test_nb301_cache_loads_in_numpy2_env(xgb_models, tmp_path, monkeypatch):
 
     home = tmp_path / "home"
     monkeypatch.setenv("LISSNAS_BENCH_HOME", str(home))
-    side = import_benchmark("nb301", xgb_models, sample=20, seed=5)
+    side = import_benchmark("nb301", xgb_models, sample=20, seed=5, trust_pickles=True)
     assert side["id"] == "nb301-xgb_v1.0" and side["rows"] == 20
     here = load_benchmark("nb301-xgb_v1.0")
     code = textwrap.dedent("""
@@ -156,3 +163,97 @@ def test_nb301_cache_loads_in_numpy2_env(xgb_models, tmp_path, monkeypatch):
     assert set(got["metrics"]) == {m for _, m in here.columns}
     for m, v in got["metrics"].items():
         assert np.array_equal(np.asarray(v), here.column(metric=m)), m
+
+
+# ---------------------------------------------------------------------------------------------------- live surrogate
+def _nb301_truth(models, genotypes):
+    """nasbench301's own answers, one genotype at a time: noise-free mean, member std, runtime."""
+    from lissnas_bench.benchmarks.official.nb301 import load_surrogate
+    from nasbench301 import api
+
+    perf, rt = load_surrogate(models / "xgb_v1.0"), load_surrogate(models / "xgb_runtime_v1.0")
+    out = []
+    for g in genotypes:
+        cfg = {**api.fixed_hyperparameters, **perf.convert_representation(g, "genotype")}
+        out.append((float(perf.predict(g, representation="genotype", with_noise=False)),
+                    float(perf.model.query_std(cfg)), float(rt.predict(g, representation="genotype", with_noise=False))))
+    return np.array(out)
+
+
+def test_live_answers_equal_nasbench301_predict(xgb_models, tmp_path):
+    import sys
+
+    from lissnas_bench import load_benchmark
+
+    models = xgb_models.parent / "with_runtime"
+    bench = load_benchmark("nb301", models=models, trust_pickles=True, python=sys.executable)
+    space = bench.space
+    a = space.sample(40, np.random.default_rng(11))
+    truth = _nb301_truth(models, space.to_genotypes(a))
+    assert np.ptp(truth[:, 0]) > 1 and np.ptp(truth[:, 1]) > 0.1
+    assert np.abs(bench.query(a) - truth[:, 0]).max() <= 1e-6
+    assert np.abs(bench.query(a, metric="val-accuracy-std@100") - truth[:, 1]).max() <= 1e-6
+    assert np.abs(bench.query(a, metric="runtime@100") - truth[:, 2]).max() <= 1e-6
+    versions = json.loads((bench.store.root / "manifest.json").read_text())["versions"]
+    assert versions["nasbench301"] == "0.3"
+    bench.close()
+
+
+def test_live_surrogate_from_the_numpy2_environment(xgb_models, tmp_path, monkeypatch):
+    """The normal (NumPy 2) environment uses the surrogate through this environment's worker; LISSNAS shrinks."""
+    import sys
+
+    other = os.environ.get("LISSNAS_NUMPY2_PYTHON")
+    if not other:
+        pytest.skip("LISSNAS_NUMPY2_PYTHON (an interpreter of the normal environment) is not set")
+    models = xgb_models.parent / "with_runtime"
+    code = textwrap.dedent(f"""
+        import json, numpy as np
+        import lissnas_bench as lb
+        from lissnas_bench.shrinkers import get_shrinker
+        b = lb.load_benchmark("nb301", models={str(models)!r}, trust_pickles=True, python={sys.executable!r})
+        a = b.space.sample(25, np.random.default_rng(5))
+        res = get_shrinker("lissnas", n=50, k=5).shrink(lb.Oracle(b, budget=300), np.random.default_rng(0))
+        print(json.dumps({{"numpy": np.__version__, "genotypes": b.space.to_strings(a), "values": b.query(a).tolist(),
+                          "size": res.shrunk.size, "centres": len(res.shrunk.centres), "kind": res.shrunk.kind}}))
+        b.close()
+    """)
+    env = {**os.environ, "LISSNAS_BENCH_HOME": str(tmp_path / "home")}
+    run = subprocess.run([other, "-c", code], capture_output=True, text=True, env=env, timeout=600)
+    assert run.returncode == 0, run.stderr[-3000:]
+    got = json.loads(run.stdout.strip().splitlines()[-1])
+    assert int(got["numpy"].split(".")[0]) >= 2
+    from lissnas_bench.spaces import get_space
+
+    space = get_space("darts")
+    truth = _nb301_truth(models, space.to_genotypes(space.from_strings(got["genotypes"])))
+    assert np.abs(np.asarray(got["values"]) - truth[:, 0]).max() <= 1e-6
+    assert got["kind"] == "pockets" and got["size"] > got["centres"]
+
+
+def test_hostile_model_pickle_runs_only_with_trust(xgb_models, tmp_path):
+    """The refusal is real: the same hostile file does run code once the user opts in."""
+    import sys
+    from pathlib import Path
+
+    class Hostile:
+        def __reduce__(self):
+            return (Path.touch, (tmp_path / "pwned",))
+
+    models = tmp_path / "hostile"
+    _ensemble(models / "xgb_v1.0", "xgb", members=1)
+    (models / "xgb_v1.0" / "ensemble_member_0" / "surrogate_model.model").write_bytes(pickle.dumps(Hostile()))
+    from lissnas_bench import load_benchmark
+    from lissnas_bench.benchmarks.official import import_file
+    from lissnas_bench.errors import InvalidConfig
+
+    with pytest.raises(InvalidConfig, match="--trust-pickles"):
+        import_file("nb301", models, sample=3)
+    with pytest.raises(InvalidConfig, match="--trust-pickles"):
+        load_benchmark("nb301", models=models, python=sys.executable)
+    assert not (tmp_path / "pwned").exists()
+    b = load_benchmark("nb301", models=models, trust_pickles=True, python=sys.executable)
+    with pytest.raises(LissnasBenchError):
+        b.query(b.space.sample(1, np.random.default_rng(0)))  # the "model" is not a booster
+    b.close()
+    assert (tmp_path / "pwned").exists()

@@ -27,7 +27,7 @@ class CountingArray(np.ndarray):
 
 
 def _planted(counting=False):
-    """NAS-Bench-Macro keys with a query that disagrees with the truth: query = -truth."""
+    """The 3,969 NAS-Bench-Macro networks with a query that disagrees with the truth: query = -truth."""
     space = get_space("nasbench-macro")
     archs = space.enumerate()
     truth = archs.astype(float) @ np.linspace(1.0, 2.0, space.positions) + np.random.default_rng(3).normal(
@@ -107,12 +107,12 @@ def test_query_missing_values_is_one_clear_error():
     bench.columns[("d", "valid")][:7] = np.nan
     cfg = ComparisonConfig(targets=(Target("disagree", "d", "test", query_metric="valid"),), methods=("lissnas",),
                            seeds=1, budget=300)
-    with pytest.raises(UnknownArchitecture, match=r"no value for 7 of the 6561 .* e\.g\. \d{8}.*restrict"):
+    with pytest.raises(UnknownArchitecture, match=r"no value for 7 of the 3969 .* e\.g\. \d{8}.*restrict"):
         prepare(cfg, opened={"disagree": bench})
     plan = prepare(ComparisonConfig(targets=(Target("disagree", "d", "test", query_metric="valid",
                                                     restrict_domain=True),), methods=("lissnas",), seeds=1,
                                     budget=300), opened={"disagree": bench})
-    assert plan.targets[0].domain_size == 6561 - 7
+    assert plan.targets[0].domain_size == 3969 - 7
 
 
 @pytest.mark.parametrize("kw, match", [

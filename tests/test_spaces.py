@@ -17,6 +17,7 @@ from scipy import stats
 
 from lissnas_bench.errors import InvalidArchitecture, InvalidConfig, UnknownName
 from lissnas_bench.spaces import get_space
+from lissnas_bench.spaces.macro import real_arch
 from lissnas_bench.spaces.nb201 import EDGES, NASLIB_EDGES, NASLIB_OPS, OPS, from_naslib, to_naslib
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -25,7 +26,7 @@ NB201_ZEN = SHARED / "nb201" / "naslib_nb201_zen_all15625.zip"
 MACRO_JSON = SHARED / "macro" / "nas-bench-macro_cifar10.json"
 
 SPACES = ["nb201", "nasbench-macro", "nasbench-graph"]
-PRODUCT = ["nb201", "nasbench-macro"]
+PRODUCT = ["nb201"]  # nasbench-macro is a quotient of the 3**8 keys: tested on its own below
 CELL_A = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|"
 ANALOG_BEST = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_1x1~1|nor_conv_3x3~2|"
 
@@ -301,23 +302,53 @@ def test_nb201_naslib_convention_matches_official_data(nb201):
 # ---------------------------------------------------------------------------- NAS-Bench-Macro
 def test_macro_basics():
     s = get_space("nasbench-macro")
-    assert s.size == 6561 and s.positions == 8
+    assert s.size == 3969 and s.positions == 8
     a = s.from_strings("22212220")
     assert a.tolist() == [[2, 2, 2, 1, 2, 2, 2, 0]] and s.to_strings(a) == ["22212220"]
-    assert np.bincount(s.neighbours(a)[1]).tolist() == [16]
+    assert s.to_strings(s.from_strings(["22212202", "20212202", "00000000"])) == ["22212220", "20212220", "00000000"]
+    assert real_arch("01021201") == "01021210"  # a stage's first layer stays where it is, even as identity
     for bad, match in [("2221222", "8 digits"), ("222122200", "8 digits"), ("22212223", "choice 3"),
                        ("2221222x", "8 digits")]:
         with pytest.raises(InvalidArchitecture, match=match):
             s.from_strings(bad)
 
 
+def test_macro_canonical_form_is_the_originals():
+    s = get_space("nasbench-macro")
+    raw = np.array(list(itertools.product(range(3), repeat=8)), dtype=np.int8)
+    keys = ["".join(map(str, r)) for r in raw]
+    canon = s.to_strings(s.canonicalize(raw))
+    assert canon == [real_arch(k) for k in keys] and len(set(canon)) == 3969
+    assert s.contains(raw).sum() == 3969  # the canonical keys are the members
+    # the neighbour graph is the quotient of the Hamming graph on keys
+    i = s.index(raw)
+    nb, src = s.neighbours(s.from_index(np.arange(s.size)))
+    edges = set(zip(src.tolist(), s.index(nb).tolist()))
+    for r in range(0, len(raw), 97):
+        for p in range(8):
+            for d in (1, 2):
+                other = raw[r].copy()
+                other[p] = (other[p] + d) % 3
+                j = int(s.index(other[None])[0])
+                assert j == i[r] or (int(i[r]), j) in edges
+
+
 @pytest.mark.shared
 @pytest.mark.skipif(not MACRO_JSON.exists(), reason=f"shared data file {MACRO_JSON} not available")
-def test_macro_official_keys_parse():
+def test_macro_official_keys_map_to_their_records_canonical_form():
     s = get_space("nasbench-macro")
-    keys = list(json.loads(MACRO_JSON.read_text()))
-    archs = s.from_strings(keys)
-    assert len(_rows(archs)) == 6561 and s.to_strings(archs) == keys
+    data = json.loads(MACRO_JSON.read_text())
+    keys = list(data)
+    canon = s.to_strings(s.from_strings(keys))
+    assert len(keys) == 6561 and len(set(canon)) == 3969
+    record = {k: json.dumps(v, sort_keys=True) for k, v in data.items()}
+    assert all(record[k] == record[c] for k, c in zip(keys, canon))  # every key shares its canonical key's record
+    from collections import Counter
+
+    groups = Counter(canon)
+    assert sum(1 for c in canon if groups[c] > 1) == 4536  # keys that share their record with another key
+    assert len(set(record.values())) == 3969  # distinct networks have distinct records
+    assert canon[keys.index("22212202")] == "22212220"
 
 
 # ---------------------------------------------------------------------------- NAS-Bench-Graph

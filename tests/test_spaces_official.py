@@ -160,7 +160,9 @@ def _enc(m, interior_ops):
         ([[0, 1], [0, 0]], ["input", "conv5x5"], "start with 'input' and end with 'output'"),
         ([[0, 1, 1], [0, 0, 1], [0, 0, 0]], ["input", "conv5x5", "output"], "unknown op 'conv5x5'"),
         ([[0, 2], [0, 0]], ["input", "output"], "0 or 1"),
-        (np.zeros((8, 8), int), ["input"] + ["maxpool3x3"] * 6 + ["output"], "2..7 vertices"),
+        (np.zeros((8, 8), int), ["input"] + ["maxpool3x3"] * 6 + ["output"], "does not reach the output"),
+        (np.eye(8, k=1, dtype=int), ["input"] + ["maxpool3x3"] * 6 + ["output"], "8 vertices remain after pruning"),
+        ([[0]], ["input"], "at least 2 vertices"),
     ],
 )
 def test_nb101_spec_errors(nb101, matrix, ops, what):
@@ -169,6 +171,30 @@ def test_nb101_spec_errors(nb101, matrix, ops, what):
         return
     with pytest.raises(InvalidArchitecture, match=what):
         nb101.from_spec(matrix, ops)
+
+
+def test_nb101_accepts_what_the_reference_accepts(nb101):
+    """ModelSpec prunes first: an 8x8 spec that prunes to 4 vertices is a cell, and so is an unknown op name on a
+    vertex pruning removes (reference hash of 0->1->2->7 with a dangling 0->3: 852f2104...)."""
+    m = np.zeros((8, 8), int)
+    m[0, 1] = m[1, 2] = m[2, 7] = m[0, 3] = 1
+    ops = ["input", "conv3x3-bn-relu", "conv3x3-bn-relu", "conv5x5", "no-such-op", "maxpool3x3", "x", "output"]
+    h = nb101.hash(m, ops)
+    assert h.startswith("852f2104") and h == nb101.hash(m[np.ix_([0, 1, 2, 7], [0, 1, 2, 7])],
+                                                        ["input", "conv3x3-bn-relu", "conv3x3-bn-relu", "output"])
+    assert nb101.hashes(nb101.from_spec(m, ops)) == [h]
+    small = [[0, 1, 1, 0], [0, 0, 0, 1], [0, 0, 0, 0], [0, 0, 0, 0]]  # vertex 2 is a dead end: pruned
+    assert nb101.hash(small, ["input", "conv1x1-bn-relu", "conv5x5", "output"]) == nb101.hash(
+        [[0, 1, 0], [0, 0, 1], [0, 0, 0]], ["input", "conv1x1-bn-relu", "output"])
+    with pytest.raises(InvalidArchitecture, match="unknown op 'conv5x5'"):  # on a kept vertex: refused
+        nb101.hash(m, ops[:1] + ["conv5x5"] + ops[2:])
+    s = nb101.to_strings(nb101.from_spec(m, ops), "spec")[0]
+    assert s == "0100/0010/0001/0000|input,conv3x3-bn-relu,conv3x3-bn-relu,output"
+    nine = np.zeros((9, 9), int)  # 9 vertices, 8 of them on the path: too many even after pruning
+    for v in range(8):
+        nine[v, v + 1] = 1
+    with pytest.raises(InvalidArchitecture, match="9 vertices remain"):
+        nb101.from_spec(nine, ["input"] + ["conv3x3-bn-relu"] * 7 + ["output"])
 
 
 def test_nb101_ten_edges_invalid(nb101):

@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 from ..errors import InvalidConfig, UnknownBenchmark
+from ..spaces import get_space
 from . import cache
 from ._base import Benchmark
 from .oracle import Oracle
@@ -23,8 +24,11 @@ _TABLE_SUFFIXES = (".csv", ".tsv", ".parquet", ".pq", ".json")
 
 
 def available_benchmarks() -> list[str]:
-    """Embedded benchmark ids, then those imported with ``lissnas-bench data import``."""
-    return list(_EMBEDDED) + [b["id"] for b in cache.list_imported() if b["id"] not in _EMBEDDED]
+    """Embedded benchmark ids, then those imported with ``lissnas-bench data import`` (live surrogates last)."""
+    from .surrogate import registered_surrogates
+
+    ids = list(_EMBEDDED) + [b["id"] for b in cache.list_imported() if b["id"] not in _EMBEDDED]
+    return ids + [r["id"] for r in registered_surrogates() if r["id"] not in ids]
 
 
 def load_benchmark(
@@ -34,8 +38,19 @@ def load_benchmark(
     arch_column: str | None = None,
     metric: str | None = None,
     cost_column: str | None = None,
+    minimize=None,
+    models=None,
+    trust_pickles: bool = False,
+    seed: int = 0,
+    python=None,
 ) -> Benchmark:
-    """Load a benchmark by id (embedded or imported) or from a table file.
+    """Load a benchmark by id (embedded, imported, a registered live surrogate) or from a table file.
+
+    ``minimize`` (tables only) names the columns that are better when lower; every other column is maximised.
+    ``load_benchmark("nb301", models=PATH, trust_pickles=True)`` opens NAS-Bench-301's ensembles in ``PATH`` as a
+    live surrogate (``surrogate.SurrogateBenchmark``: any genotype, answers cached on disk; ``seed`` fixes its
+    noisy draws, ``python`` names the side environment's interpreter).  The model files are pickles, so they are
+    only loaded with ``trust_pickles=True``.
 
     >>> bench = load_benchmark("analognas")
     >>> bench.datasets
@@ -44,10 +59,16 @@ def load_benchmark(
     15625
     """
     name = str(name_or_path)
+    path = cache.imported_path(name) if "/" not in name and "\\" not in name else None
+    if minimize and (name in _EMBEDDED or (path is not None and path.exists())):
+        raise InvalidConfig(f"--minimize applies to tables (--table); {name!r} declares its own directions")
+    if models is not None or _is_live(name, path):
+        from .surrogate import open_surrogate
+
+        return open_surrogate(name, models, trust_pickles=trust_pickles, seed=seed, python=python)
     if name in _EMBEDDED:
         mod = importlib.import_module(_EMBEDDED[name])
         return cache.cached(mod.ID, mod.sources(), mod.build, mod.VERSION)
-    path = cache.imported_path(name) if "/" not in name and "\\" not in name else None
     if path is not None and path.exists():
         return cache.load(path)
     p = Path(name).expanduser()
@@ -56,8 +77,45 @@ def load_benchmark(
 
         if space is None:
             raise InvalidConfig(f"{p}: a table needs --space (one of: nb201, nasbench-macro, nasbench-graph, ...)")
-        return load_table(p, space=space, arch_column=arch_column, default_metric=metric, cost_column=cost_column)
+        return load_table(p, space=space, arch_column=arch_column, default_metric=metric, cost_column=cost_column,
+                          minimize=minimize or ())
     raise UnknownBenchmark(name, available_benchmarks() + ["a table path (.csv, .parquet, .json) with --table"])
 
 
-__all__ = ["Benchmark", "Oracle", "available_benchmarks", "load_benchmark"]
+def _is_live(name: str, imported) -> bool:
+    if name in _EMBEDDED or (imported is not None and imported.exists()):
+        return False
+    from .surrogate import registered_surrogates
+
+    return name == "nb301" or any(r.get("id") == name for r in registered_surrogates())
+
+
+def benchmark_info(name: str) -> dict:
+    """``Benchmark.info()`` for an id; cheap for embedded ones once cached.  A registered live surrogate is
+    described from its registration (nothing is loaded, so no ``trust_pickles`` is needed)."""
+    from .surrogate import registered_surrogates
+
+    if name not in _EMBEDDED and not cache.imported_path(name).exists():
+        entry = next((r for r in registered_surrogates() if r.get("id") == name), None)
+        if entry is not None:
+            return _registered_info(entry)
+    return load_benchmark(name).info()
+
+
+def _registered_info(entry: dict) -> dict:
+    from ._base import lower_is_better
+    from .official._names import nb301_aliases
+    from .surrogate import DATASET, RT, RT_STD, VAL, VAL_STD
+
+    metrics = [VAL, VAL_STD, f"{VAL}/noisy0"] + ([RT, RT_STD] if "runtime" in entry.get("ensembles", {}) else [])
+    minimize = [m for m in metrics if lower_is_better(m)]
+    return {"id": entry["id"], "space": "darts", "architectures": int(get_space("darts").size), "live": True,
+            "datasets": [DATASET], "metrics": {DATASET: metrics}, "default_dataset": DATASET,
+            "default_metrics": {DATASET: VAL}, "minimize": {DATASET: minimize},
+            "directions": {DATASET: {m: "minimize" if m in minimize else "maximize" for m in metrics}},
+            "aliases": {DATASET: nb301_aliases(metrics)},
+            "source": f"NAS-Bench-301 surrogates in {entry['models']} (live; open with --trust-pickles)",
+            "data_hash": ""}
+
+
+__all__ = ["Benchmark", "Oracle", "available_benchmarks", "load_benchmark", "benchmark_info"]

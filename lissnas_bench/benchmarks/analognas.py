@@ -13,7 +13,7 @@ import numpy as np
 
 from ..errors import DataFileError
 from ..spaces import get_space
-from ._base import Benchmark
+from ._base import Benchmark, minimized_by_name
 from ._unpickle import Record, restricted_load
 
 ID = "analognas"
@@ -75,6 +75,7 @@ def build(digest: str, path: Path | None = None) -> Benchmark:
         default_dataset=DATASET,
         default_metrics={DATASET: "baseline_accuracy"},
         data_hash=digest,
+        minimize=minimized_by_name(cols),
     )
 
 

@@ -60,6 +60,8 @@ def save(bench: Benchmark, path: str | os.PathLike, extra: dict | None = None) -
         "cost_metrics": bench.cost_metrics,
         "data_hash": bench.data_hash,
         "notes": bench.notes,
+        "minimize": [list(p) for p in bench.minimize],
+        "aliases": bench.aliases,
     }
     table = pa.table(cols).replace_schema_metadata({"lissnas_bench": json.dumps(meta)})
     with atomic_path(path) as tmp:
@@ -104,6 +106,8 @@ def load(path: str | os.PathLike, verify: bool = True) -> Benchmark:
         cost_metrics=meta["cost_metrics"],
         data_hash=meta["data_hash"],
         notes=meta.get("notes", []),
+        minimize=meta.get("minimize"),  # None in older caches: the adapters' naming rule
+        aliases=meta.get("aliases", {}),
     )
 
 

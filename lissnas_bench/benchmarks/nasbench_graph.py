@@ -9,7 +9,7 @@ import numpy as np
 
 from ..errors import DataFileError
 from ..spaces import get_space
-from ._base import Benchmark
+from ._base import Benchmark, minimized_by_name
 from ._unpickle import numpy_scalar_classes, restricted_load
 
 ID = "nasbench-graph"
@@ -65,4 +65,5 @@ def build(digest: str) -> Benchmark:
         default_dataset="cora",
         default_metrics={d: "perf" for d in DATASETS},  # the truth; searchers see valid_perf
         data_hash=digest,
+        minimize=minimized_by_name(cols),
     )

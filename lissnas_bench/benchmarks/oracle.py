@@ -5,7 +5,8 @@ could see), charges one query per *distinct* architecture (asking again is free)
 training time when it has one, and raises ``BudgetExhausted`` instead of answering past the budget.  Its answers
 are *scores*: higher is better (a metric to minimise is answered negated), so every shrinker and optimizer
 maximises.  Evaluation reads the ground truth (the *truth* metric) from the ``Benchmark`` directly; only
-search-side code holds an Oracle.
+search-side code holds an Oracle.  On a live
+surrogate (``benchmark.live``), ``Oracle(...)`` builds the benchmark's ``LiveOracle``: same rules, no rows.
 """
 
 from __future__ import annotations
@@ -39,6 +40,11 @@ class Oracle:
     >>> oracle.queries, oracle.name
     (10, 'baseline_accuracy')
     """
+
+    def __new__(cls, benchmark=None, *args, **kwargs):
+        if cls is Oracle and getattr(benchmark, "live", False):
+            cls = benchmark.oracle_class()  # a surrogate has no rows to keep masks over
+        return super().__new__(cls)
 
     def __init__(
         self,

@@ -1,6 +1,7 @@
 """Tables a user brings: CSV, Parquet or JSON with an architecture column and numeric metric columns.
 
-Any such table is a benchmark with one dataset (named after the file) whose metrics are its numeric columns.
+Any such table is a benchmark with one dataset (named after the file) whose metrics are its numeric columns, all
+maximised unless named in ``minimize`` (a user's column names say nothing reliable about their direction).
 Duplicate architectures, unparsable architecture strings and non-numeric values in a numeric column are
 reported with the row; missing cells stay NaN.  A JSON object keyed by architecture (NAS-Bench-Macro's layout)
 works too; list values (e.g. per-seed accuracies) become ``name[0]``, ``name[1]``, ... columns.
@@ -107,6 +108,29 @@ def numeric_columns(df: pd.DataFrame, arch_column: str) -> tuple[dict[str, np.nd
     return cols, skipped
 
 
+def merge_repeats(path, strings, keys, archs, cols):
+    """Rows naming the same architecture (two encodings of one network, as NAS-Bench-Macro's keys that differ
+    only in where identity layers sit) are kept once when they hold the same values; different values are an
+    error naming the rows.  Returns ``(archs, cols, notes)``."""
+    uniq, first, counts = np.unique(keys, return_index=True, return_counts=True)
+    if not (counts > 1).any():
+        return archs, cols, []
+    table = np.column_stack(list(cols.values()))
+    for k in uniq[counts > 1]:
+        rows = np.flatnonzero(keys == k)
+        same = np.all((table[rows] == table[rows[0]]) | (np.isnan(table[rows]) & np.isnan(table[rows[0]])))
+        if not same:
+            raise DataFileError(
+                f"{path}: architecture {strings[rows[0]]!r} appears more than once (rows {rows[:3].tolist()}) "
+                "with different values; aggregate repeats (e.g. the mean over seeds) before loading"
+            )
+    keep = np.sort(first)
+    note = (f"{len(keys) - len(uniq)} rows repeat another row's architecture with the same values (e.g. "
+            f"{strings[np.flatnonzero(keys == uniq[counts > 1][0])[1]]!r} is "
+            f"{strings[np.flatnonzero(keys == uniq[counts > 1][0])[0]]!r}): kept once, {len(uniq)} architectures")
+    return archs[keep], {c: v[keep] for c, v in cols.items()}, [note]
+
+
 def guess_default_metric(names: list[str]) -> str:
     """The column that looks most like a validation accuracy (ties: the leftmost); pass one to be sure.
 
@@ -131,8 +155,9 @@ def load_table(
     default_metric: str | None = None,
     cost_column: str | None = None,
     bench_id: str | None = None,
+    minimize=(),
 ) -> Benchmark:
-    """A benchmark from a user's table.
+    """A benchmark from a user's table; ``minimize`` names the columns that are better when lower.
 
     >>> bench = load_table("results.csv", space="nb201", arch_column="arch_str")  # doctest: +SKIP
     """
@@ -152,27 +177,23 @@ def load_table(
             except InvalidArchitecture as exc:
                 raise InvalidArchitecture(f"{path}, row {i}, column {arch_column!r}: {exc}") from None
         raise
-    keys = sp.index(archs)
-    uniq, first, counts = np.unique(keys, return_index=True, return_counts=True)
-    if (counts > 1).any():
-        k = uniq[counts > 1][0]
-        dup_rows = np.flatnonzero(keys == k)[:3].tolist()
-        raise DataFileError(
-            f"{path}: architecture {strings[dup_rows[0]]!r} appears more than once (rows {dup_rows}); "
-            "aggregate repeats (e.g. the mean over seeds) before loading"
-        )
     cols, skipped = numeric_columns(df, arch_column)
     cols = {k: v for k, v in cols.items() if k.lower() not in _INDEX_LIKE}
     if not cols:
         raise DataFileError(f"{path}: no numeric metric columns besides {arch_column!r}")
+    archs, cols, merged = merge_repeats(path, strings, sp.index(archs), archs, cols)
     dataset = dataset or path.stem
     if default_metric is not None and default_metric not in cols:
         raise UnknownName("metric", default_metric, cols)
     if cost_column is not None and cost_column not in cols:
         raise UnknownName("cost column", cost_column, cols)
+    for c in minimize or ():
+        if c not in cols:
+            raise UnknownName("column to minimise", c, cols)
     if default_metric is None:
         default_metric = guess_default_metric(list(cols))
     notes = [f"skipped non-numeric columns: {', '.join(skipped)}"] if skipped else []
+    notes += merged
     return Benchmark(
         id=bench_id or f"table:{path.name}",
         space=sp,
@@ -185,4 +206,5 @@ def load_table(
         cost_metrics={dataset: cost_column} if cost_column else {},
         data_hash=sha256_file(path),
         notes=notes,
+        minimize=[(dataset, c) for c in minimize or ()],
     )

@@ -14,6 +14,15 @@ from ..errors import InvalidConfig
 TableOpt = Annotated[
     Optional[Path], typer.Option("--table", help="Use a CSV/Parquet/JSON table as the benchmark.", show_default=False)
 ]
+MinimizeOpt = Annotated[Optional[str], typer.Option(
+    "--minimize", metavar="COL[,COL]", help="Columns of --table that are better when lower (the rest are maximised).",
+    show_default=False)]
+SurrogateOpt = Annotated[Optional[Path], typer.Option(
+    "--surrogate", metavar="PATH", help="Ask the live NAS-Bench-301 surrogate in this models folder (nb_models_1.0/) "
+    "about any DARTS genotype; answers are cached on disk. Needs --trust-pickles.", show_default=False)]
+TrustPicklesOpt = Annotated[bool, typer.Option("--trust-pickles", help=(
+    "Allow loading NAS-Bench-301's model files. The model files are pickles: loading them runs code from the files; "
+    "pass only models you downloaded from the official source."))]
 SpaceOpt = Annotated[Optional[str], typer.Option("--space", help="Search space of --table (nb201, nasbench-macro, ...).")]
 ArchColOpt = Annotated[Optional[str], typer.Option("--arch-column", help="Architecture column of --table.")]
 CostColOpt = Annotated[
@@ -32,17 +41,29 @@ RestrictOpt = Annotated[bool, typer.Option(
     "--restrict-domain", help="Restrict the space to the architectures both --metric and --query-metric have.")]
 
 
+def split_names(s: str | None) -> list[str]:
+    """``"a, b"`` -> ``["a", "b"]`` (``None`` -> ``[]``)."""
+    return [p.strip() for p in (s or "").split(",") if p.strip()]
+
+
 def open_benchmark(bench: str | None, table: Path | None, space: str | None, arch_column: str | None,
-                   cost_column: str | None = None):
-    """The benchmark named by a positional id/path or by ``--table``."""
+                   cost_column: str | None = None, *, minimize: str | None = None, surrogate: Path | None = None,
+                   trust_pickles: bool = False):
+    """The benchmark named by a positional id/path, by ``--table`` or by ``--surrogate``."""
     from ..benchmarks import load_benchmark
 
-    if table is not None and bench is not None:
-        raise InvalidConfig(f"give either a benchmark id ({bench!r}) or --table {table}, not both")
+    given = [f"--{k} {v}" for k, v in (("table", table), ("surrogate", surrogate)) if v is not None]
+    if bench is not None:
+        given.insert(0, f"a benchmark id ({bench!r})")
+    if len(given) > 1:
+        raise InvalidConfig(f"give only one of {' and '.join(given)}")
+    if surrogate is not None:
+        return load_benchmark("nb301", models=surrogate, trust_pickles=trust_pickles)
     target = table if table is not None else bench
     if target is None:
         raise InvalidConfig("name a benchmark (see `lissnas-bench benchmarks`) or pass --table PATH --space S --arch-column C")
-    return load_benchmark(target, space=space, arch_column=arch_column, cost_column=cost_column)
+    return load_benchmark(target, space=space, arch_column=arch_column, cost_column=cost_column,
+                          minimize=split_names(minimize) or None, trust_pickles=trust_pickles)
 
 
 def print_json(obj) -> None:

@@ -6,7 +6,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from ._common import ArchColOpt, CostColOpt, DatasetOpt, JsonOpt, MetricOpt, SpaceOpt, TableOpt, open_benchmark, print_json
+from ._common import (ArchColOpt, CostColOpt, DatasetOpt, JsonOpt, MetricOpt, MinimizeOpt, SpaceOpt, SurrogateOpt,
+                      TableOpt, TrustPicklesOpt, open_benchmark, print_json)
 
 
 def register(app: typer.Typer) -> None:
@@ -17,9 +18,9 @@ def register(app: typer.Typer) -> None:
 
 def benchmarks(json_out: JsonOpt = False) -> None:
     """List the available benchmarks: id, space, datasets, metrics, size and data source."""
-    from ..benchmarks import available_benchmarks, load_benchmark
+    from ..benchmarks import available_benchmarks, benchmark_info
 
-    infos = [load_benchmark(b).info() for b in available_benchmarks()]
+    infos = [benchmark_info(b) for b in available_benchmarks()]
     if json_out:
         print_json({"benchmarks": infos})
         return
@@ -33,13 +34,31 @@ def benchmarks(json_out: JsonOpt = False) -> None:
     t.add_column("datasets", overflow="fold")
     t.add_column("metrics", overflow="fold")
     for i in infos:
-        metrics = list(dict.fromkeys(m for ms in i["metrics"].values() for m in ms))
-        shown = ", ".join(metrics[:6]) + (f", ... ({len(metrics)} in all)" if len(metrics) > 6 else "")
-        t.add_row(i["id"], i["space"], f"{i['architectures']:,}", ", ".join(i["datasets"]), shown)
+        t.add_row(i["id"], i["space"], f"{i['architectures']:,}", ", ".join(i["datasets"]), _metrics_cell(i))
     console = Console()
     console.print(t)
     for i in infos:
         console.print(f"[bold]{i['id']}[/bold]: {i['source']}", soft_wrap=True)
+    console.print("↓ = better when lower (minimised); (names) = the benchmark's original names, also accepted "
+                  "by --metric; `benchmarks --json` lists them all")
+
+
+def _metrics_cell(info: dict) -> str:
+    """The first metrics with their original names in brackets and a ↓ on those that are minimised."""
+    names, minimized, aliases = {}, set(), {}
+    for d, ms in info["metrics"].items():
+        names.update(dict.fromkeys(ms))
+        minimized.update(info.get("minimize", {}).get(d, []))
+        for alias, m in info.get("aliases", {}).get(d, {}).items():
+            aliases.setdefault(m, [])
+            if alias not in aliases[m]:
+                aliases[m].append(alias)
+    shown = []
+    for m in list(names)[:6]:
+        extra = f" ({', '.join(aliases[m][:3])})" if m in aliases else ""
+        shown.append(f"{m}{' ↓' if m in minimized else ''}{extra}")
+    more = f", ... ({len(names)} in all)" if len(names) > 6 else ""
+    return ", ".join(shown) + more
 
 
 def spaces(json_out: JsonOpt = False) -> None:
@@ -72,16 +91,20 @@ def query(
     space: SpaceOpt = None,
     arch_column: ArchColOpt = None,
     cost_column: CostColOpt = None,
+    minimize: MinimizeOpt = None,
+    surrogate: SurrogateOpt = None,
+    trust_pickles: TrustPicklesOpt = False,
     json_out: JsonOpt = False,
 ) -> None:
     """Look up architectures (in any string form of the space) in a benchmark."""
     from ..errors import InvalidConfig
 
     args = list(args or [])
-    bench_id = None if table is not None else (args.pop(0) if args else None)
+    bench_id = None if table is not None or surrogate is not None else (args.pop(0) if args else None)
     if not args:
         raise InvalidConfig("give at least one architecture string after the benchmark")
-    bench = open_benchmark(bench_id, table, space, arch_column, cost_column)
+    bench = open_benchmark(bench_id, table, space, arch_column, cost_column, minimize=minimize, surrogate=surrogate,
+                           trust_pickles=trust_pickles)
     ds, m = bench.resolve(dataset, metric)
     archs = bench.space.from_strings(args)
     values = bench.query(archs, ds, m)

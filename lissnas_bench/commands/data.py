@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from ._common import JsonOpt, print_json
+from ._common import JsonOpt, TrustPicklesOpt, print_json
 
 data_app = typer.Typer(
     help="Import official benchmark files (NB201, NATS-Bench, NB101, NB301, NAS-Bench-Macro) once into the cache.",
@@ -31,6 +31,9 @@ def import_(
     ] = None,
     sample: Annotated[Optional[int], typer.Option("--sample", help="nb301: tabulate N uniform genotypes.")] = None,
     seed: Annotated[int, typer.Option("--seed", help="nb301: seed of the sample and of the noisy draw.")] = 0,
+    live: Annotated[bool, typer.Option("--live", help="nb301: tabulate nothing; register the models folder under "
+                                       "--name (default nb301) as a live surrogate that answers any genotype.")] = False,
+    trust_pickles: TrustPicklesOpt = False,
     json_out: JsonOpt = False,
 ) -> None:
     """Convert an official benchmark file into the cache; then every command knows it by its id."""
@@ -39,12 +42,16 @@ def import_(
 
     options = {}
     if kind == "nb301":
+        if live:
+            _register_live(path, name, force, trust_pickles, json_out)
+            return
         if archs is not None:
             options["archs"] = [ln.strip() for ln in archs.read_text().splitlines() if ln.strip()]
         options["sample"] = sample
         options["seed"] = seed
-    elif archs is not None or sample is not None:
-        raise InvalidConfig("--archs and --sample only apply to nb301")
+        options["trust_pickles"] = trust_pickles
+    elif archs is not None or sample is not None or live or trust_pickles:
+        raise InvalidConfig("--archs, --sample, --live and --trust-pickles only apply to nb301")
     with _progress(json_out) as progress:
         info = import_benchmark(
             kind, path, bench_id=name, verify=not no_verify, force=force, progress=progress, **options
@@ -58,6 +65,20 @@ def import_(
         f"imported {info['id']!r}: {info['rows']:,} architectures, {len(info['columns'])} columns, "
         f"space {info['space']}, in {info['seconds']:.1f} s -> {info['path']}"
     )
+
+
+def _register_live(path: Path, name: str | None, force: bool, trust_pickles: bool, json_out: bool) -> None:
+    from ..benchmarks.official.nb301 import untrusted_error
+    from ..benchmarks.surrogate import register_surrogate
+
+    if not trust_pickles:  # registering loads nothing, but every later use would: say so now
+        raise untrusted_error(path)
+    info = register_surrogate(path, name or "nb301", force=force)
+    if json_out:
+        print_json(info)
+        return
+    typer.echo(f"registered the live surrogate {info['id']!r} ({', '.join(info['ensembles'].values())}); use it as "
+               f"`lissnas-bench shrink {info['id']} --trust-pickles` (answers are cached on disk)")
 
 
 @data_app.command("list")

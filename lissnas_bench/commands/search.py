@@ -1,6 +1,6 @@
 """``search`` (one optimizer inside the full space or a shrunk space, several seeds) and ``run`` (a sweep from a
 YAML configuration, on local processes or Dask).  Thin wrappers over ``lissnas_bench.search`` and
-``lissnas_bench.sweep``; reference: docs/search.md.
+``lissnas_bench.api`` (the experiment engine); reference: docs/search.md.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from ._common import (ArchColOpt, CostColOpt, DatasetOpt, JsonOpt, MetricOpt, TableOpt, open_benchmark,
-                      print_json, records)
+from ._common import (ArchColOpt, CostColOpt, DatasetOpt, JsonOpt, MetricOpt, MinimizeOpt, SurrogateOpt, TableOpt,
+                      TrustPicklesOpt, open_benchmark, print_json, records)
 
 log = logging.getLogger(__name__)
 
@@ -68,13 +68,17 @@ def search(
     table_space: TableSpaceOpt = None,
     arch_column: ArchColOpt = None,
     cost_column: CostColOpt = None,
+    minimize: MinimizeOpt = None,
+    surrogate: SurrogateOpt = None,
+    trust_pickles: TrustPicklesOpt = False,
     json_out: JsonOpt = False,
 ) -> None:
     """Search the full space or a shrunk space with one optimizer through the budgeted oracle; report the regret."""
     from ..experiments import shrink_queries_of
     from ..search import search_seeds
 
-    b = open_benchmark(bench, table, table_space, arch_column, cost_column)
+    b = open_benchmark(bench, table, table_space, arch_column, cost_column, minimize=minimize, surrogate=surrogate,
+                       trust_pickles=trust_pickles)
     ds, m = b.resolve(dataset, metric)
     domain, label, sq = None, "full", 0
     if space != "full":

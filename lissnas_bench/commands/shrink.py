@@ -1,4 +1,4 @@
-"""``shrink``, ``compare`` and ``demo``: the main job.  Thin wrappers over ``lissnas_bench.runner``."""
+"""``shrink``, ``compare`` and ``demo``: the main job.  Thin wrappers over ``lissnas_bench.api`` (the experiment engine and the report)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from ._common import (ArchColOpt, CostColOpt, JsonOpt, MetricOpt, QueryMetricOpt, RestrictOpt, SpaceOpt, TableOpt,
-                      open_benchmark,
-                      print_json, records)
+from ._common import (ArchColOpt, CostColOpt, JsonOpt, MetricOpt, MinimizeOpt, QueryMetricOpt, RestrictOpt, SpaceOpt,
+                      SurrogateOpt, TableOpt, TrustPicklesOpt, open_benchmark, print_json, records)
 
 log = logging.getLogger(__name__)
 
@@ -146,6 +145,9 @@ def shrink(
     space: SpaceOpt = None,
     arch_column: ArchColOpt = None,
     cost_column: CostColOpt = None,
+    minimize: MinimizeOpt = None,
+    surrogate: SurrogateOpt = None,
+    trust_pickles: TrustPicklesOpt = False,
     json_out: JsonOpt = False,
 ) -> None:
     """Shrink one search space once with one method; print its metrics and write S' as JSON."""
@@ -153,7 +155,8 @@ def shrink(
     from ..experiments import shrink_files, shrink_once
     from ..experiments.plan import safe_name
 
-    b = open_benchmark(bench, table, space, arch_column, cost_column)
+    b = open_benchmark(bench, table, space, arch_column, cost_column, minimize=minimize, surrogate=surrogate,
+                       trust_pickles=trust_pickles)
     res = shrink_once(b, dataset=dataset, metric=metric, method=method, params=_parse_params(param, qualified=False),
                       budget=budget, seed=seed, root_seed=root_seed, q=q, proxy=proxy, reference_size=reference_size,
                       query_metric=query_metric, restrict_domain=restrict_domain)

@@ -93,7 +93,7 @@ def count_pockets(space, members: np.ndarray) -> int:
 
     >>> from lissnas_bench.spaces import get_space
     >>> s = get_space("nasbench-macro")
-    >>> count_pockets(s, s.from_index([0, 1, 6560]))   # 0 and 1 differ in one position; 6560 is far
+    >>> count_pockets(s, s.from_index([0, 1, 3968]))   # 0 and 1 differ in one position; 3968 is far
     2
     """
     from scipy.sparse import coo_matrix

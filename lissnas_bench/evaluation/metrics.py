@@ -348,10 +348,20 @@ def _evaluate_monte_carlo(shrunk, bench, dataset, metric, q, rng, mc_samples, pa
         best = float(fA.max())
         out.update(mean=float(fA.mean()), mean_se=se, median=float(np.median(fA)), best=best)
         out["regret"] = float(max(fB.max(initial=-np.inf), best) - best)
+        out["full_mean"] = float(fB.mean()) if len(fB) else math.nan  # the full space's mean, to compare with
+        out["full_mean_se"] = float(fB.std(ddof=1) / math.sqrt(len(fB))) if len(fB) > 1 else math.nan
     else:
         out.update(mean=math.nan, mean_se=math.nan, median=math.nan, best=math.nan, regret=math.nan)
 
-    if len(fB):
+    if len(fB) and not getattr(S, "finite", True) and len(B) * size < full_size:
+        # S cannot be enumerated (e.g. ~1e18 DARTS genotypes), so its top-q set is unknown, and S's sample is not
+        # expected to hold a single member of S': estimates of recall and precision would be 0 by construction.
+        out.update(q=q, top_size=top_count(q, full_size), recall=math.nan, precision=math.nan, enrichment=math.nan,
+                   concentration=math.nan, shrink_index=math.nan)  # fmt: skip
+        out["unavailable"] = (f"recall, precision, enrichment, concentration, shrink_index: the top-q set of "
+                              f"{full_size:.3g} architectures cannot be known, and a sample of {len(B):,} of them is "
+                              f"not expected to meet the {size:,} of the shrunk space")
+    elif len(fB):
         t = top_threshold(fB, q)
         top_B = fB >= t
         q_eff = float(top_B.mean())

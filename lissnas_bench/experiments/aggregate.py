@@ -145,6 +145,8 @@ def distributions_frame(cells: list[dict], plan):
 
     parts = []
     for p in plan.targets:
+        if p.protocol.domain is None:  # a live surrogate: f over S is not tabulated
+            continue
         col = p.bench.column(p.dataset, p.metric)
         parts.append(pd.DataFrame({"target": p.key, "method": FULL_SPACE, "seed": -1,
                                    "value": col[p.protocol.domain].astype(np.float32)}))

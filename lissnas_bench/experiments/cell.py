@@ -85,7 +85,7 @@ def _searches(plan, t, shrink_result, oracle, ss, budget: int) -> tuple[dict, li
     from ..search import Truth, search_after_shrink
 
     exp = plan.experiment
-    truth = Truth.of(t.bench, t.dataset, t.metric)
+    truth = None if getattr(t.bench, "live", False) else Truth.of(t.bench, t.dataset, t.metric)
     B = int(exp.search_budget)
     grid = curve_grid(B, exp.curve_points, [*exp.regret_at, *exp.budgets])
     wide: dict[str, Any] = {}

@@ -61,10 +61,14 @@ class PreparedTarget:
 
     @property
     def domain_size(self) -> int:
+        if self.protocol.domain is None:
+            return int(self.bench.domain(self.dataset, self.metric).size)
         return int(self.protocol.domain.sum())
 
     def full_space(self):
         """The domain evaluation scores against, when it is smaller than the truth's (``restrict_domain``)."""
+        if self.protocol.domain is None:
+            return None
         truth_dom = np.isfinite(self.bench.columns[(self.dataset, self.metric)])
         if np.array_equal(truth_dom, self.protocol.domain):
             return None
@@ -192,7 +196,7 @@ def prepare(config, *, opened: Mapping[str, Any] | None = None) -> Plan:
 
     targets, keys = [], set()
     for t, bench, proto in _open(exp.targets, opened):
-        size = int(proto.domain.sum())
+        size = int(proto.domain.sum()) if proto.domain is not None else int(bench.domain(t.dataset, t.metric).size)
         for label, obj in shrinkers.items():
             check_budget(label, obj, min(exp.budgets), size)
         if ref_obj is not None:

@@ -80,7 +80,7 @@ class Protocol:
     values: np.ndarray | None  # the query's answers aligned with the rows (a joined table or another dataset)
     trials: np.ndarray | None  # (rows, trials) for trial:, NaN where a trial is missing
     maximize: bool  # the query's direction (the oracle answers it as a score, higher is better)
-    domain: np.ndarray  # rows both the truth and the query have
+    domain: np.ndarray | None  # rows both the truth and the query have (None: a live surrogate, no rows)
 
     @property
     def upper_bound(self) -> bool:
@@ -105,7 +105,8 @@ class Protocol:
         from ..benchmarks import Oracle
 
         if self.column is not None:
-            return Oracle(bench, self.dataset, self.column, budget, domain=self.domain)
+            extra = {} if self.domain is None else {"domain": self.domain}  # a live surrogate has no rows
+            return Oracle(bench, self.dataset, self.column, budget, **extra)
         values = self.values if self.kind != "trial" else draw_trials(self.trials, rng)
         return Oracle(bench, self.dataset, None, budget, values=values, name=self.query, maximize=self.maximize,
                       domain=self.domain)
@@ -136,6 +137,8 @@ def resolve(bench, dataset: str, truth: str, query: str | None, restrict_domain:
     """The protocol of (dataset, truth) with query spec ``query`` (``None``: the natural pairing)."""
     from ..evaluation import load_proxy
 
+    if getattr(bench, "live", False):
+        return _live(bench, dataset, truth, query)
     t_dom = np.isfinite(bench.columns[(dataset, truth)])
     if query is None:
         query = natural_query(bench, dataset, truth) or "truth"
@@ -164,6 +167,14 @@ def resolve(bench, dataset: str, truth: str, query: str | None, restrict_domain:
     if not domain.any():
         raise InvalidConfig(f"the query {query!r} and the truth {truth!r} share no architecture")
     return Protocol(dataset, truth, query, kind, column, values, trials, _maximize(bench, dataset, direction), domain)
+
+
+def _live(bench, dataset: str, truth: str, query: str | None) -> Protocol:
+    """A live surrogate answers any architecture: no rows, no domain mask; the query is one of its metrics."""
+    if query is None or query in ("truth", truth):
+        return Protocol(dataset, truth, truth, UPPER_BOUND, truth, None, None, _maximize(bench, dataset, truth), None)
+    query = bench.resolve(dataset, query)[1]
+    return Protocol(dataset, truth, query, "query", query, None, None, _maximize(bench, dataset, query), None)
 
 
 def _maximize(bench, dataset: str, metric: str) -> bool:

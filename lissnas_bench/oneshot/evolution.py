@@ -12,7 +12,7 @@ must lie in the sampler's region (the shrunk space) and satisfy the constraint b
 ...                        population=20, generations=5, parents=5, mutations=10, crossovers=10,
 ...                        rng=np.random.default_rng(0))
 >>> space.to_strings(res.best)[0], res.best_score
-('22222222', 16.0)
+('22122222', 15.0)
 """
 
 from __future__ import annotations

@@ -208,11 +208,18 @@ class Optimizer(ABC):
             raise InvalidConfig(f"budget {budget} is larger than the oracle's budget {oracle.budget}")
         if isinstance(query_offset, bool) or not isinstance(query_offset, (int, np.integer)) or query_offset < 0:
             raise InvalidConfig(f"query_offset must be a non-negative integer, got {query_offset!r}")
-        state = SearchState(oracle, space, stop_at=budget)
+        live = getattr(oracle.benchmark, "live", False)  # a surrogate without rows: search/_live.py
+        if live:
+            from ._live import LiveSearchState as state_class, build_live_result as build
+        else:
+            state_class, build = SearchState, build_result
+        state = state_class(oracle, space, stop_at=budget)
         start = oracle.queries
         info = self._run(state, rng) or {}
-        return build_result(oracle, state, truth or Truth.of_oracle(oracle), self.name, self.param_dict(), start,
-                            budget, int(query_offset), info)
+        if live:
+            return build(oracle, state, self.name, self.param_dict(), start, budget, int(query_offset), info)
+        return build(oracle, state, truth or Truth.of_oracle(oracle), self.name, self.param_dict(), start, budget,
+                     int(query_offset), info)
 
 
 # ---------------------------------------------------------------------------------------------- shrink, then search

@@ -35,6 +35,12 @@ class RandomSearch(Optimizer):
     Params = RandomSearchParams
 
     def _run(self, state: SearchState, rng: np.random.Generator) -> dict:
+        if state.mask is None:  # a live surrogate: no rows to permute, so draw unqueried architectures
+            while not state.done:
+                asked, _ = state.query(state.unseen(min(state.remaining, 4096), rng))
+                if not len(asked):
+                    break
+            return {}
         order = np.flatnonzero(state.mask)
         order = order[rng.permutation(len(order))]
         i = 0

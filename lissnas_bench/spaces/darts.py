@@ -40,6 +40,7 @@ from functools import cached_property
 import numpy as np
 
 from ..errors import InvalidArchitecture, InvalidConfig
+from . import _darts_product as _dp
 from ._base import ARCH_DTYPE, Space, as_rng
 
 OPS = ("max_pool_3x3", "avg_pool_3x3", "skip_connect", "sep_conv_3x3", "sep_conv_5x5", "dil_conv_3x3", "dil_conv_5x5")
@@ -168,6 +169,12 @@ class DartsSpace(Space):
 
     def enumerate(self) -> np.ndarray:
         raise InvalidConfig(f"darts has {SIZE:.3g} architectures: too many to enumerate")
+
+    # a Product of allowed choices (op-pruning) is counted, sampled and listed node by node: _darts_product.py
+    product_size = staticmethod(_dp.product_size)
+    product_choice_mask = staticmethod(_dp.product_choice_mask)
+    product_sample = staticmethod(_dp.product_sample)
+    product_keys = staticmethod(_dp.product_keys)
 
     def sample(self, n: int, rng, replace: bool = True) -> np.ndarray:
         """Uniform over the ~1.08e18 canonical genotypes (uniform index)."""

@@ -6,7 +6,8 @@ Encoding (26 positions): the 21 entries of the 7x7 adjacency matrix above the di
 index is also the label its hash uses).
 
 Validity is NAS-Bench-101's ``ModelSpec`` + ``_check_spec``: vertices not on an input→output path are pruned,
-input must reach output, and at most 9 edges may remain after pruning.
+input must reach output, and at most 7 vertices and 9 edges may remain after pruning (so a larger spec that prunes
+to 7 vertices is accepted, and the ops of pruned vertices are ignored, as the reference does).
 
 Canonical encoding: prune (pruned vertices keep no edges and op 0), then take, over the 120 relabellings of the
 interior vertices that keep the matrix upper-triangular, the lexicographically smallest encoding.  Two specs have
@@ -198,10 +199,26 @@ def _hash_module(matrix: np.ndarray, labels: list[int]) -> str:
     return hashlib.md5(str(sorted(h)).encode("utf-8")).hexdigest()
 
 
-def spec_to_encoding(matrix, ops) -> np.ndarray:
-    """The (non-canonical) 26-position encoding of an NB101 spec with 2..7 vertices (ops incl. input/output).
+def _spec_keep(m: np.ndarray) -> np.ndarray:
+    """``ModelSpec._prune`` on any k x k DAG: the vertices on an input -> output path (bool, k)."""
+    k = m.shape[0]
+    fwd, bwd = np.zeros(k, bool), np.zeros(k, bool)
+    fwd[0], bwd[k - 1] = True, True
+    for v in range(k):  # upper-triangular: one pass in vertex order reaches everything
+        if fwd[v]:
+            fwd[v + 1 :] |= m[v, v + 1 :] > 0
+    for v in range(k - 1, -1, -1):
+        if bwd[v]:
+            bwd[:v] |= m[:v, v] > 0
+    return fwd & bwd
 
-    Vertices of a smaller spec take positions 0, 1, ..., k-2 and 6; the unused interior positions are isolated.
+
+def spec_to_encoding(matrix, ops) -> np.ndarray:
+    """The (non-canonical) 26-position encoding of an NB101 spec (ops incl. input/output), as the reference reads it.
+
+    Like NAS-Bench-101's ``ModelSpec`` and ``_check_spec``: a spec of any size is pruned first (vertices not on an
+    input -> output path go), and what remains must have at most 7 vertices; ops of pruned vertices are never
+    looked at.  The kept vertices take positions 0, 1, ..., and 6 (output); unused interior positions are isolated.
 
     >>> spec_to_encoding([[0, 1], [0, 0]], ["input", "output"]).tolist()[:6]
     [0, 0, 0, 0, 0, 1]
@@ -211,8 +228,8 @@ def spec_to_encoding(matrix, ops) -> np.ndarray:
     if m.ndim != 2 or m.shape[0] != m.shape[1]:
         raise InvalidArchitecture(f"nb101: adjacency matrix must be square, got shape {m.shape}")
     k = m.shape[0]
-    if not 2 <= k <= V:
-        raise InvalidArchitecture(f"nb101: a spec has 2..{V} vertices, got {k}")
+    if k < 2:
+        raise InvalidArchitecture(f"nb101: a spec has at least 2 vertices (input and output), got {k}")
     if len(ops) != k:
         raise InvalidArchitecture(f"nb101: {len(ops)} ops for a {k}x{k} matrix; give one op per vertex")
     if m.size and not np.isin(m, (0, 1)).all():
@@ -221,16 +238,25 @@ def spec_to_encoding(matrix, ops) -> np.ndarray:
         raise InvalidArchitecture("nb101: adjacency matrix must be strictly upper-triangular (a DAG in vertex order)")
     if ops[0] != INPUT or ops[-1] != OUTPUT:
         raise InvalidArchitecture(f"nb101: ops must start with 'input' and end with 'output', got {ops[0]!r} ... {ops[-1]!r}")
-    for op in ops[1:-1]:
-        if op not in OPS:
+    alive = _spec_keep(m)
+    if k > V:  # only the pruned spec has to fit the 7 vertices (smaller ones are pruned by validity later)
+        if not alive[0]:
+            raise InvalidArchitecture("nb101: not a valid NAS-Bench-101 cell: the input does not reach the output")
+        if alive.sum() > V:
+            raise InvalidArchitecture(f"nb101: {int(alive.sum())} vertices remain after pruning; at most {V} are allowed")
+    vs = np.flatnonzero(alive) if k > V else np.arange(k)
+    for v, op in enumerate(ops[1:-1], start=1):
+        if op not in OPS and (alive[v] or not alive[0]):  # a disconnected spec: let validity name the problem
             raise InvalidArchitecture(f"nb101: unknown op {op!r}; accepted interior ops: {', '.join(OPS)}")
+    m, ops = m[np.ix_(vs, vs)], [ops[v] for v in vs]
+    k = len(vs)
     place = list(range(k - 1)) + [V - 1]  # old vertex -> position in the 7-vertex encoding
     A = np.zeros((V, V), dtype=np.int64)
     A[np.ix_(place, place)] = m
     enc = np.zeros(POSITIONS, dtype=np.int64)
     enc[:N_EDGE] = A[_EI, _EJ]
     for v, op in enumerate(ops[1:-1], start=1):
-        enc[N_EDGE + v - 1] = OPS.index(op)
+        enc[N_EDGE + v - 1] = OPS.index(op) if op in OPS else 0  # an unknown op only on a vertex pruning removes
     return enc
 
 

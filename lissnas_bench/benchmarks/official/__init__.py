@@ -32,6 +32,7 @@ from pathlib import Path
 from ...errors import DataFileError, InvalidConfig, UnknownName
 from .._base import Benchmark
 from ._common import Progress, no_progress
+from ._names import declare
 
 #: kind -> (what it reads, the default id prefix)
 KINDS = {
@@ -59,7 +60,8 @@ def import_file(
 ) -> tuple[Benchmark, list[str]]:
     """Read an official file into a ``Benchmark`` without storing it; returns it and what was checked.
 
-    ``options`` go to the adapter (``nb301``: ``archs``, ``sample``, ``seed``).
+    ``options`` go to the adapter (``nb301``: ``archs``, ``sample``, ``seed``, ``trust_pickles``: its model files
+    are pickles and are loaded only with ``trust_pickles=True``).
     """
     if kind not in KINDS:
         raise UnknownName("benchmark kind", kind, available_kinds())
@@ -69,6 +71,11 @@ def import_file(
     if not path.exists():
         raise DataFileError(f"{path}: no such file or directory")
     common = {"bench_id": bench_id, "verify": verify, "progress": progress}
+    bench, log = _read(kind, path, common, options)
+    return declare(kind, bench), log
+
+
+def _read(kind: str, path: Path, common: dict, options: dict) -> tuple[Benchmark, list[str]]:
     if kind == "nb201":
         from .nb201_pth import import_pth
 

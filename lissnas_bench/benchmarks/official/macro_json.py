@@ -2,7 +2,12 @@
 
 The file maps the 8-digit key to ``{test_acc: [3 runs], mean_acc, std, params, flops}``.  It is read with the
 generic table loader and renamed to the scheme of the other adapters: ``test-accuracy`` (mean of the runs),
-``test-accuracy/run0``..``run2``, ``test-accuracy-std``, ``params``, ``flops``; dataset ``cifar10``.
+``test-accuracy/run0``..``run2``, ``test-accuracy-std``, ``params``, ``flops``; dataset ``cifar10``.  The
+original names (``mean_acc``, ``std``, ``test_acc[i]``) are accepted too.
+
+NAS-Bench-Macro trained each *network* once: keys that differ only in where identity layers sit inside a stage
+(its ``get_real_arch``) share one record, so the 6,561 keys give 3,969 architectures (``spaces/macro.py``).  A
+file whose repeated keys disagree is refused.
 
 >>> from lissnas_bench.benchmarks.official import import_file                  # doctest: +SKIP
 >>> bench, log = import_file("macro", "nas-bench-macro_cifar10.json")       # doctest: +SKIP
@@ -60,5 +65,9 @@ def import_macro(
         data_hash=t.data_hash,
         notes=t.notes,
     )
-    log.append(f"read {len(bench)} architectures")
+    import json
+
+    n_keys = len(json.loads(path.read_text()))
+    log.append(f"read {n_keys:,} keys: {len(bench):,} distinct networks (keys that differ only in where identity "
+               "layers sit share one record, as in NAS-Bench-Macro's get_real_arch)")
     return bench, log

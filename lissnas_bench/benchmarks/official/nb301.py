@@ -176,7 +176,10 @@ def load_surrogate(ensemble_dir: Path):
 
 
 def predict(surrogate, configs: list[dict], progress: Progress = no_progress, what: str = "") -> np.ndarray:
-    """Member predictions, shape (members, n), for NAS-Bench-301 config dicts (darts entries only)."""
+    """Member predictions, shape (members, n), for NAS-Bench-301 config dicts (darts entries only).
+
+    Each member's values keep the dtype its model predicts in (float32 for XGBoost), as nasbench301 keeps them.
+    """
     api = _nasbench301()
     full = [{**api.fixed_hyperparameters, **c} for c in configs]
     model = surrogate.model
@@ -184,26 +187,61 @@ def predict(surrogate, configs: list[dict], progress: Progress = no_progress, wh
     if members is None:
         raise DataFileError(f"{what}: unsupported surrogate type {type(model).__name__} (expected a bagging ensemble)")
     name = type(members[0]).__name__
-    out = np.empty((len(members), len(full)))
+    chunks = []
     for s in range(0, len(full), _BATCH):
         chunk = full[s : s + _BATCH]
         if name.startswith(("XGBModel", "LGBModel")):
             loader = members[0].config_loader
             X = np.stack([loader.query_config_dict(c).get_array() for c in chunk]).astype(np.float64)
             X[np.isnan(X)] = -1  # as the members' own query() does
-            for j, m in enumerate(members):
-                if name.startswith("XGB"):
-                    import xgboost as xgb
+            if name.startswith("XGB"):
+                import xgboost as xgb
 
-                    out[j, s : s + len(chunk)] = m.model.predict(xgb.DMatrix(X))
-                else:
-                    out[j, s : s + len(chunk)] = m.model.predict(X)
+                X = xgb.DMatrix(X)
+            chunks.append(np.stack([np.asarray(m.model.predict(X)).reshape(-1) for m in members]))
         else:
             with _placeholder_modules():
-                for i, c in enumerate(chunk):
-                    out[:, s + i] = np.ravel([m.query(c) for m in members])
+                chunks.append(np.stack([np.stack([np.ravel(m.query(c)) for m in members])[:, 0] for c in chunk],
+                                       axis=1))
         progress(min(s + _BATCH, len(full)), len(full), what)
-    return out
+    return np.concatenate(chunks, axis=1) if chunks else np.empty((len(members), 0))
+
+
+def ensemble_stats(members: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Noise-free prediction and member spread per architecture, exactly as nasbench301 computes them.
+
+    nasbench301's ``query_mean`` / ``query_std`` take ``np.mean`` / ``np.std`` of one architecture's member
+    predictions in their own dtype (float32 for XGBoost); reducing each architecture's contiguous row of members
+    does the same arithmetic, so the float64 results equal ``SurrogateAPI.predict(..., with_noise=False)``.
+    """
+    rows = np.ascontiguousarray(np.asarray(members).T)
+    return rows.mean(axis=1).astype(np.float64), rows.std(axis=1).astype(np.float64)
+
+
+PICKLE_WARNING = (
+    "the model files are pickles: loading them runs code from the files; pass only models you downloaded from the "
+    "official source"
+)
+
+
+def untrusted_error(path) -> InvalidConfig:
+    """The one refusal every NB301 model loader raises without an explicit opt-in."""
+    return InvalidConfig(
+        f"{path}: NAS-Bench-301's surrogate models are XGBoost/LightGBM pickles, and {PICKLE_WARNING}. If these are "
+        "the official models (figshare, github.com/automl/nasbench301), opt in with --trust-pickles "
+        "(Python: trust_pickles=True)"
+    )
+
+
+def models_fingerprint(ensembles: dict[str, Path]) -> str:
+    """SHA-256 over every file of the chosen ensembles (memoised on disk by path, size and mtime)."""
+    import hashlib
+
+    from .. import cache
+
+    files = sorted(f for d in ensembles.values() for f in Path(d).rglob("*") if f.is_file())
+    tag = json.dumps({k: Path(v).name for k, v in sorted(ensembles.items())}).encode()
+    return hashlib.sha256(tag + cache.fingerprint(files).encode()).hexdigest()
 
 
 def import_nb301(
@@ -215,8 +253,14 @@ def import_nb301(
     archs: list[str] | None = None,
     sample: int | None = None,
     seed: int = 0,
+    trust_pickles: bool = False,
 ) -> tuple[Benchmark, list[str]]:
-    """Tabulate NAS-Bench-301 predictions for ``archs`` (genotype strings) or a uniform ``sample``."""
+    """Tabulate NAS-Bench-301 predictions for ``archs`` (genotype strings) or a uniform ``sample``.
+
+    The model files are pickles: nothing is loaded unless ``trust_pickles`` (see ``untrusted_error``).
+    """
+    if not trust_pickles:
+        raise untrusted_error(path)
     space = get_space("darts")
     log = ["no checksum is published for the NAS-Bench-301 model archives: not verified"]
     ens = find_ensembles(Path(path))
@@ -234,7 +278,7 @@ def import_nb301(
     cols: dict[tuple[str, str], np.ndarray] = {}
     perf = load_surrogate(ens["performance"])
     p = predict(perf, configs, progress, f"{ens['performance'].name} predictions")
-    mean, std = p.mean(axis=0), p.std(axis=0)
+    mean, std = ensemble_stats(p)
     cols[(DATASET, f"val-accuracy@{EPOCHS}")] = mean
     cols[(DATASET, f"val-accuracy-std@{EPOCHS}")] = std
     cols[(DATASET, f"val-accuracy@{EPOCHS}/noisy{seed}")] = mean + np.random.default_rng(seed).normal(0.0, 1.0, len(mean)) * std
@@ -242,8 +286,7 @@ def import_nb301(
     cost = {}
     if "runtime" in ens:
         rt = predict(load_surrogate(ens["runtime"]), configs, progress, f"{ens['runtime'].name} predictions")
-        cols[(DATASET, f"runtime@{EPOCHS}")] = rt.mean(axis=0)
-        cols[(DATASET, f"runtime-std@{EPOCHS}")] = rt.std(axis=0)
+        cols[(DATASET, f"runtime@{EPOCHS}")], cols[(DATASET, f"runtime-std@{EPOCHS}")] = ensemble_stats(rt)
         cost = {DATASET: f"runtime@{EPOCHS}"}
         log.append(f"runtime surrogate {ens['runtime'].name}: {rt.shape[0]} members")
     bench = Benchmark(

@@ -11,9 +11,10 @@ covers part of the space, e.g. NAS-Bench-Graph's ``proteins``):
   encodings), edit distance for nb101.  In a ``SubsetSpace`` domain a ball is the base space's ball intersected
   with the domain (paths may pass through architectures outside the domain).
 * ``Product(space, allowed)``: the architectures whose canonical encoding uses only allowed choices at every
-  position (operation pruning).  For a plain product space the size is the product of the counts; otherwise
-  (canonical duplicates, invalid encodings, ``SubsetSpace`` domains) the domain is enumerated and masked, so the
-  size is exact there too.
+  position (operation pruning).  For a plain product space the size is the product of the counts; a space that
+  factorises its products itself (``darts``: ``product_size``, ``product_sample``, ``product_keys``,
+  ``product_choice_mask``) answers for them; otherwise (canonical duplicates, invalid encodings, ``SubsetSpace``
+  domains) the domain is enumerated and masked, so the size is exact there too.
 * ``Explicit(space, archs)``: a set of architectures.
 
 Every kind answers ``contains``, ``size`` (exact), ``sample`` (uniform over members), ``enumerate`` (sorted by

@@ -9,7 +9,7 @@ import numpy as np
 
 from ...errors import InvalidConfig
 from .. import ARCH_DTYPE, Space, as_rng
-from ._base import ShrunkSpace, _choice_mask_of, _domain_members, _is_plain
+from ._base import ENUMERABLE_LIMIT, ShrunkSpace, _choice_mask_of, _domain_members, _is_plain
 
 
 class Product(ShrunkSpace):
@@ -48,6 +48,7 @@ class Product(ShrunkSpace):
         self.allowed = a.copy()
         self.allowed.flags.writeable = False
         self._plain = _is_plain(space)
+        self._factored = not self._plain and hasattr(space, "product_size")  # darts: too large to enumerate
 
     @classmethod
     def full(cls, space: Space) -> Product:
@@ -104,6 +105,8 @@ class Product(ShrunkSpace):
     def size(self) -> int:
         if self._plain:
             return math.prod(int(k) for k in self.counts)
+        if self._factored:
+            return int(self.space.product_size(self.allowed))
         return int(len(self._members))
 
     def contains(self, archs):
@@ -116,6 +119,8 @@ class Product(ShrunkSpace):
     def sample(self, n, rng, replace=True):
         rng = as_rng(rng)
         n = self._check_n(n, replace)
+        if self._factored:
+            return self._factored_sample(n, rng, replace)
         if not self._plain:
             return self._members[rng.choice(len(self._members), size=n, replace=replace)]
         if replace:
@@ -129,7 +134,22 @@ class Product(ShrunkSpace):
             out = np.unique(np.concatenate([out, more]), axis=0)
         return out[rng.permutation(len(out))[:n]]
 
+    def _factored_sample(self, n: int, rng, replace: bool) -> np.ndarray:
+        if replace:
+            return self.space.product_sample(self.allowed, n, rng)
+        if self.size <= max(4 * n, ENUMERABLE_LIMIT // 8):
+            keys = self.space.product_keys(self.allowed)
+            return self.space.from_index(keys[rng.choice(len(keys), size=n, replace=False)])
+        out = np.empty(0, np.int64)  # a huge product: reject the rare repeats
+        while len(out) < n:
+            more = self.space.index(self.space.product_sample(self.allowed, 2 * (n - len(out)), rng))
+            out = np.concatenate([out, more[np.isin(more, out, invert=True)]])
+            out = out[np.sort(np.unique(out, return_index=True)[1])]
+        return self.space.from_index(out[:n])
+
     def _enumerate(self):
+        if self._factored:
+            return self.space.from_index(self.space.product_keys(self.allowed))
         if not self._plain:
             return self._members.copy()
         # mixed radix over the allowed choices, position 0 most significant: the same order as space.index
@@ -138,6 +158,8 @@ class Product(ShrunkSpace):
     def choice_mask(self):
         if self._plain:
             return self.allowed.copy()
+        if self._factored:
+            return self.space.product_choice_mask(self.allowed)
         return _choice_mask_of(self.space, self._members)
 
     def _payload(self):
