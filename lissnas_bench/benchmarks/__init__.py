@@ -1,6 +1,6 @@
 """Benchmarks: every data source becomes the same columnar ``Benchmark`` plus a budgeted ``Oracle``.
 
-A new embedded source is one module with ``ID``, ``VERSION``, ``sources()`` and ``build(digest)`` plus one
+A new embedded source is one module with ``ID``, ``SPACE``, ``VERSION``, ``sources()`` and ``build(digest)`` plus one
 entry in ``_EMBEDDED``.
 """
 
@@ -24,7 +24,8 @@ _TABLE_SUFFIXES = (".csv", ".tsv", ".parquet", ".pq", ".json")
 
 def available_benchmarks() -> list[str]:
     """Embedded benchmark ids, then those imported with ``lissnas-bench data import``."""
-    return list(_EMBEDDED) + [b["id"] for b in cache.list_imported() if b["id"] not in _EMBEDDED]
+    ids = list(_EMBEDDED) + [b["id"] for b in cache.list_imported()]
+    return list(dict.fromkeys(ids))  # an imported file cannot shadow or repeat an id
 
 
 def load_benchmark(
@@ -46,10 +47,9 @@ def load_benchmark(
     name = str(name_or_path)
     if name in _EMBEDDED:
         mod = importlib.import_module(_EMBEDDED[name])
-        return cache.cached(mod.ID, mod.sources(), mod.build, mod.VERSION)
-    path = cache.imported_path(name) if "/" not in name and "\\" not in name else None
-    if path is not None and path.exists():
-        return cache.load(path)
+        return cache.cached(mod.ID, mod.sources(), mod.build, mod.VERSION, mod.SPACE)
+    if cache.is_imported(name):
+        return cache.load_imported(name)
     p = Path(name).expanduser()
     if p.suffix.lower() in _TABLE_SUFFIXES or p.exists():
         from .table import load_table
