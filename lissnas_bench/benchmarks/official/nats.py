@@ -114,7 +114,8 @@ def _read_folder(path: Path, search_space: str, cols, problems, log, progress) -
         data = _load_bz2_pickle(files[i], f"{path.name}/{files[i].name}")
         if not isinstance(data, dict) or not data:
             raise DataFileError(f"{files[i]}: expected a dict of training budgets, got {type(data).__name__}")
-        extract_arch(cols, i, data, problems, where=str(files[i]), nats=True, n_max=len(meta_archs))
+        extract_arch(cols, i, data, problems, where=str(files[i]), nats=True,
+                     n_max=min(len(meta_archs), _EXPECTED[search_space]))
         progress(done + 1, len(files), path.name)
     return meta_archs
 
