@@ -267,6 +267,30 @@ def test_resume_reproduces_the_uninterrupted_run(tmp_path, torch1):
         train_supernet(tiny_cfg(tmp_path / "b", model={"head_channels": 16}, train={"steps": 6}))
 
 
+def test_resume_refuses_changed_training_settings(tmp_path, torch1, capsys):
+    from conftest import run_cli
+    from lissnas_bench.oneshot import train_supernet
+
+    over = {"train": {"steps": 3, "checkpoint_every": 1, "log_every": 1, "seed": 5, "lr": 0.1}}
+    assert train_supernet(tiny_cfg(tmp_path, **over), stop_after=1)["step"] == 1
+    for change, needle in [({"train": {"lr": 0.2}}, "lr 0.1 -> 0.2"), ({"train": {"seed": 6}}, "seed 5 -> 6"),
+                           ({"train": {"steps": 9}}, "steps 3 -> 9"),
+                           ({"data": {"batch_size": 8}}, "batch_size 4 -> 8")]:
+        changed = json.loads(json.dumps(over))
+        for k, v in change.items():
+            changed.setdefault(k, {}).update(v)
+        with pytest.raises(InvalidConfig, match=needle.replace("(", r"\(")) as e:
+            train_supernet(tiny_cfg(tmp_path, **changed))
+        assert "--force" in str(e.value)
+    cfg = tiny_cfg(tmp_path, **over)
+    (tmp_path / "c.json").write_text(json.dumps({**cfg.to_dict(), "train": {**cfg.to_dict()["train"], "lr": 0.3}}))
+    code, _, err = run_cli(capsys, "oneshot", "train", tmp_path / "c.json")
+    assert code == 2 and "lr 0.1 -> 0.3" in err and "Traceback" not in err
+    code, _, err = run_cli(capsys, "oneshot", "train", tmp_path / "c.json", "--force")
+    assert code == 0, err
+    assert torch1.load(tmp_path / "run" / "supernet.pt", weights_only=True)["step"] == 3
+
+
 def test_training_paths_stay_in_the_shrunk_space(tmp_path, torch1, mobilenet):
     from lissnas_bench.oneshot import train_supernet
     from lissnas_bench.oneshot.model import Supernet

@@ -512,5 +512,13 @@ def test_graph_disk_cache(graph, tmp_path, monkeypatch):
     path.parent.mkdir(parents=True)
     path.write_bytes(b"not a numpy file")  # a corrupt cache is recomputed and replaced
     np.testing.assert_array_equal(graph_mod._load_or_compute_canon(), canon)
-    np.testing.assert_array_equal(np.load(path), canon)
+    np.testing.assert_array_equal(np.load(path)["canon"], canon)
     np.testing.assert_array_equal(graph_mod._load_or_compute_canon(), canon)  # now from disk
+    # an edited table (consistent, but another canonicalisation) fails its checksum and is recomputed
+    with np.load(path) as z:
+        arrays = dict(z)
+    edited = arrays["canon"].copy()
+    edited[edited == edited[edited >= 0][0]] = -1  # drop one class: still a valid-looking table
+    np.savez(path, canon=edited, _sha256=arrays["_sha256"])
+    np.testing.assert_array_equal(graph_mod._load_or_compute_canon(), canon)
+    np.testing.assert_array_equal(np.load(path)["canon"], canon)  # and replaced on disk

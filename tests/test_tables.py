@@ -106,3 +106,25 @@ def test_table_errors(tmp_path):
         lb.load_benchmark(only_arch, space="nasbench-macro", arch_column="arch")
     with pytest.raises(lb.UnknownName, match="unknown space"):
         lb.load_benchmark(dup, space="nb999", arch_column="arch")
+
+
+def test_infinite_values_are_missing_with_a_note(tmp_path, caplog):
+    """inf / -inf are not measurements: treated as missing, counted in the notes and logged, with an example."""
+    p = _write(tmp_path, "inf.csv", "arch,acc,loss\n22212220,inf,0.1\n00000000,2.0,-inf\n11111111,3.0,0.2\n"
+                                    "22222222,-inf,0.3\n")
+    with caplog.at_level("WARNING"):
+        bench = lb.load_benchmark(p, space="nasbench-macro", arch_column="arch")
+    assert np.isnan(bench.query(bench.space.from_strings(["22212220"]), metric="acc")[0])
+    assert bench.domain(metric="acc").size == 2 and bench.domain(metric="loss").size == 3
+    assert "column 'acc': 2 infinite values treated as missing (first: '22212220' = inf)" in bench.notes
+    assert "column 'loss': 1 infinite values treated as missing (first: '00000000' = -inf)" in bench.notes
+    assert sum("infinite values" in r.getMessage() for r in caplog.records) == 2
+    (tmp_path / "inf.json").write_text('{"22212220": {"acc": Infinity}, "00000000": {"acc": 1.0}}')
+    bench = lb.load_benchmark(tmp_path / "inf.json", space="nasbench-macro")
+    assert any("infinite" in n for n in bench.notes)
+
+
+def test_deeply_nested_json_table_is_one_error(tmp_path):
+    p = _write(tmp_path, "deep.json", "[" * 100_000 + "]" * 100_000)
+    with pytest.raises(DataFileError, match="nested too deeply"):
+        lb.load_benchmark(p, space="nasbench-macro")

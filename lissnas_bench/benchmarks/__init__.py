@@ -1,6 +1,6 @@
 """Benchmarks: every data source becomes the same columnar ``Benchmark`` plus a budgeted ``Oracle``.
 
-A new embedded source is one module with ``ID``, ``VERSION``, ``sources()`` and ``build(digest)`` plus one
+A new embedded source is one module with ``ID``, ``SPACE``, ``VERSION``, ``sources()`` and ``build(digest)`` plus one
 entry in ``_EMBEDDED``.
 """
 
@@ -27,7 +27,7 @@ def available_benchmarks() -> list[str]:
     """Embedded benchmark ids, then those imported with ``lissnas-bench data import`` (live surrogates last)."""
     from .surrogate import registered_surrogates
 
-    ids = list(_EMBEDDED) + [b["id"] for b in cache.list_imported() if b["id"] not in _EMBEDDED]
+    ids = list(dict.fromkeys(list(_EMBEDDED) + [b["id"] for b in cache.list_imported()]))  # no id twice
     return ids + [r["id"] for r in registered_surrogates() if r["id"] not in ids]
 
 
@@ -59,8 +59,9 @@ def load_benchmark(
     15625
     """
     name = str(name_or_path)
-    path = cache.imported_path(name) if "/" not in name and "\\" not in name else None
-    if minimize and (name in _EMBEDDED or (path is not None and path.exists())):
+    imported = cache.is_imported(name)
+    path = cache.imported_path(name) if imported else None
+    if minimize and (name in _EMBEDDED or imported):
         raise InvalidConfig(f"--minimize applies to tables (--table); {name!r} declares its own directions")
     if models is not None or _is_live(name, path):
         from .surrogate import open_surrogate
@@ -68,9 +69,9 @@ def load_benchmark(
         return open_surrogate(name, models, trust_pickles=trust_pickles, seed=seed, python=python)
     if name in _EMBEDDED:
         mod = importlib.import_module(_EMBEDDED[name])
-        return cache.cached(mod.ID, mod.sources(), mod.build, mod.VERSION)
-    if path is not None and path.exists():
-        return cache.load(path)
+        return cache.cached(mod.ID, mod.sources(), mod.build, mod.VERSION, mod.SPACE)
+    if imported:
+        return cache.load_imported(name)
     p = Path(name).expanduser()
     if p.suffix.lower() in _TABLE_SUFFIXES or p.exists():
         from .table import load_table
@@ -95,7 +96,7 @@ def benchmark_info(name: str) -> dict:
     described from its registration (nothing is loaded, so no ``trust_pickles`` is needed)."""
     from .surrogate import registered_surrogates
 
-    if name not in _EMBEDDED and not cache.imported_path(name).exists():
+    if name not in _EMBEDDED and not cache.is_imported(name):
         entry = next((r for r in registered_surrogates() if r.get("id") == name), None)
         if entry is not None:
             return _registered_info(entry)

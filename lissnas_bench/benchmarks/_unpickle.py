@@ -9,6 +9,7 @@ from __future__ import annotations
 import pickle
 from collections.abc import Mapping
 
+from .._io import os_error
 from ..errors import DataFileError
 
 
@@ -41,8 +42,10 @@ def restricted_load(path, allowed: Mapping[tuple[str, str], object], what: str):
             return RestrictedUnpickler(f, allowed, what).load()
     except DataFileError:
         raise
-    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError) as exc:
-        raise DataFileError(f"{what}: {path} is truncated or corrupt ({exc})") from exc
+    except OSError as exc:
+        raise os_error(exc, path, "read") from exc
+    except Exception as exc:  # noqa: BLE001 - whatever a damaged or hostile stream raises is the file's fault
+        raise DataFileError(f"{what}: {path} is truncated or corrupt ({type(exc).__name__}: {exc})") from exc
 
 
 def numpy_scalar_classes() -> dict[tuple[str, str], object]:

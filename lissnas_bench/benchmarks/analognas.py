@@ -18,6 +18,7 @@ from ._unpickle import Record, restricted_load
 
 ID = "analognas"
 DATASET = "cifar10"
+SPACE = "nb201"
 VERSION = 1
 ACCURACIES = ["baseline_accuracy", "ptq_accuracy", "qat_accuracy", "noisy_accuracy", "analog_accuracy"]
 DRIFTS = [f"{kind}_drift_{t}" for kind in ("baseline", "analog") for t in (60, 3600, 86400, 2592000)]

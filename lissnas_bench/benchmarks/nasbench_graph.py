@@ -13,6 +13,7 @@ from ._base import Benchmark, minimized_by_name
 from ._unpickle import numpy_scalar_classes, restricted_load
 
 ID = "nasbench-graph"
+SPACE = "nasbench-graph"
 VERSION = 2
 DATASETS = ["cora", "citeseer", "pubmed", "cs", "physics", "photo", "computers", "arxiv", "proteins"]
 METRICS = ["valid_perf", "perf", "latency", "para"]

@@ -239,9 +239,10 @@ def _registry() -> Path:
 
 def register_surrogate(models, bench_id: str = "nb301", *, force: bool = False) -> dict:
     """Remember a models folder under an id, so ``load_benchmark(id, trust_pickles=True)`` opens it live."""
-    from .official import _check_id, nb301
+    from . import cache
+    from .official import nb301
 
-    _check_id(bench_id)
+    cache.check_id(bench_id)
     models = Path(models).expanduser().resolve()
     ens = nb301.find_ensembles(models)  # a folder in the official layout, or a clear error now
     path = _registry() / f"{bench_id}.json"

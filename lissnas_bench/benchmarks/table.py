@@ -3,19 +3,21 @@
 Any such table is a benchmark with one dataset (named after the file) whose metrics are its numeric columns, all
 maximised unless named in ``minimize`` (a user's column names say nothing reliable about their direction).
 Duplicate architectures, unparsable architecture strings and non-numeric values in a numeric column are
-reported with the row; missing cells stay NaN.  A JSON object keyed by architecture (NAS-Bench-Macro's layout)
+reported with the row; missing cells stay NaN.  ``inf`` / ``-inf`` are not measurements: they are treated as
+missing too, and the benchmark's ``notes`` (and a logged warning) say how many and where.  A JSON object keyed by architecture (NAS-Bench-Macro's layout)
 works too; list values (e.g. per-seed accuracies) become ``name[0]``, ``name[1]``, ... columns.
 """
 
 from __future__ import annotations
 
-import json
+import logging
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from .._io import sha256_file
+from .._io import parse_json, sha256_file
 from ..errors import DataFileError, InvalidArchitecture, InvalidConfig, UnknownName
 from ..spaces import get_space
 from ._base import Benchmark
@@ -23,6 +25,8 @@ from ._base import Benchmark
 _SUFFIXES = {".csv": "csv", ".tsv": "tsv", ".parquet": "parquet", ".pq": "parquet", ".json": "json"}
 # Columns that only number the rows carry no information about architectures.
 _INDEX_LIKE = {"index", "unnamed: 0", "idx", "index2", "arch", "row"}
+
+log = logging.getLogger(__name__)
 
 
 def read_frame(path: Path, arch_column: str | None) -> tuple[pd.DataFrame, str]:
@@ -39,13 +43,13 @@ def read_frame(path: Path, arch_column: str | None) -> tuple[pd.DataFrame, str]:
         elif kind == "parquet":
             df = pd.read_parquet(path)
         else:
-            obj = json.loads(path.read_text())
+            obj = parse_json(path.read_text(encoding="utf-8"), "the document")
             df = _frame_from_json(obj, arch_column or "arch")
             arch_column = arch_column or "arch"
-    except (ValueError, OSError, UnicodeDecodeError) as exc:
-        if isinstance(exc, DataFileError):
-            raise
+    except DataFileError as exc:
         raise DataFileError(f"{path}: cannot read as {kind}: {exc}") from exc
+    except Exception as exc:  # noqa: BLE001 - whatever pandas / pyarrow raise on a damaged file is the file's fault
+        raise DataFileError(f"{path}: cannot read as {kind}: {type(exc).__name__}: {exc}") from exc
     if df.empty:
         raise DataFileError(f"{path}: the table has no rows")
     if arch_column is None:
@@ -131,6 +135,27 @@ def merge_repeats(path, strings, keys, archs, cols):
     return archs[keep], {c: v[keep] for c, v in cols.items()}, [note]
 
 
+def infinite_as_missing(columns: dict, arch_of: Callable[[int], str], source: str) -> list[str]:
+    """Replace ``±inf`` by NaN (missing) in place; returns one note per affected column, also logged.
+
+    >>> cols = {"acc": np.array([1.0, np.inf, -np.inf])}
+    >>> infinite_as_missing(cols, lambda i: f"arch{i}", "t.csv"), cols["acc"].tolist()
+    (["column 'acc': 2 infinite values treated as missing (first: arch1 = inf)"], [1.0, nan, nan])
+    """
+    notes = []
+    for key, v in columns.items():
+        bad = np.isinf(v)
+        if not bad.any():
+            continue
+        i = int(np.flatnonzero(bad)[0])
+        name = key if isinstance(key, str) else "/".join(map(str, key))
+        note = f"column {name!r}: {int(bad.sum())} infinite values treated as missing (first: {arch_of(i)} = {v[i]})"
+        v[bad] = np.nan
+        notes.append(note)
+        log.warning("%s: %s", source, note)
+    return notes
+
+
 def guess_default_metric(names: list[str]) -> str:
     """The column that looks most like a validation accuracy (ties: the leftmost); pass one to be sure.
 
@@ -178,7 +203,8 @@ def load_table(
                 raise InvalidArchitecture(f"{path}, row {i}, column {arch_column!r}: {exc}") from None
         raise
     cols, skipped = numeric_columns(df, arch_column)
-    cols = {k: v for k, v in cols.items() if k.lower() not in _INDEX_LIKE}
+    cols = {k: np.array(v, dtype=np.float64) for k, v in cols.items() if k.lower() not in _INDEX_LIKE}
+    inf_notes = infinite_as_missing(cols, lambda i: repr(strings[i]), str(path))
     if not cols:
         raise DataFileError(f"{path}: no numeric metric columns besides {arch_column!r}")
     archs, cols, merged = merge_repeats(path, strings, sp.index(archs), archs, cols)
@@ -192,8 +218,7 @@ def load_table(
             raise UnknownName("column to minimise", c, cols)
     if default_metric is None:
         default_metric = guess_default_metric(list(cols))
-    notes = [f"skipped non-numeric columns: {', '.join(skipped)}"] if skipped else []
-    notes += merged
+    notes = ([f"skipped non-numeric columns: {', '.join(skipped)}"] if skipped else []) + inf_notes + merged
     return Benchmark(
         id=bench_id or f"table:{path.name}",
         space=sp,

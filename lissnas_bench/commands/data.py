@@ -46,7 +46,16 @@ def import_(
             _register_live(path, name, force, trust_pickles, json_out)
             return
         if archs is not None:
-            options["archs"] = [ln.strip() for ln in archs.read_text().splitlines() if ln.strip()]
+            from .._io import os_error
+            from ..errors import DataFileError
+
+            try:
+                text = archs.read_text(encoding="utf-8")
+            except UnicodeDecodeError as exc:
+                raise DataFileError(f"--archs {archs}: not a UTF-8 text file of genotypes ({exc.reason})") from None
+            except OSError as exc:
+                raise os_error(exc, archs, "read") from exc
+            options["archs"] = [ln.strip() for ln in text.splitlines() if ln.strip()]
         options["sample"] = sample
         options["seed"] = seed
         options["trust_pickles"] = trust_pickles
@@ -106,7 +115,8 @@ def list_(json_out: JsonOpt = False) -> None:
 
 @data_app.command("remove")
 def remove(bench_id: Annotated[str, typer.Argument(metavar="ID", help="Id of an imported benchmark.")]) -> None:
-    """Delete an imported benchmark from the cache (the original file is not touched)."""
+    """Delete an imported benchmark from the cache (the original file is not touched; only plain ids, as for
+    `data import --name`, and only files inside the cache's imported folder)."""
     from ..benchmarks.official import remove_benchmark
 
     remove_benchmark(bench_id)

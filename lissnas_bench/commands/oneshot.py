@@ -22,6 +22,7 @@ SetOpt = Annotated[
 ]
 OutOpt = Annotated[Optional[Path], typer.Option("--out", help="Output folder (overrides out_dir).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]
+ForceOpt = Annotated[bool, typer.Option("--force", help="Resume even if the checkpoint was trained with other settings (lr, seed, batch size, steps, ...).")]
 CkptOpt = Annotated[Optional[Path], typer.Option("--checkpoint", help="Supernet checkpoint (default <out_dir>/supernet.pt).")]
 
 
@@ -118,13 +119,14 @@ def train(
     out: OutOpt = None,
     shrunk: Annotated[Optional[Path], typer.Option("--shrunk", help="Shrunk-space JSON (from `shrink`); overrides the config.")] = None,
     no_resume: Annotated[bool, typer.Option("--no-resume", help="Start over even if a checkpoint exists.")] = False,
+    force: ForceOpt = False,
     json_out: JsonOpt = False,
 ) -> None:
     """Train the supernet with single-path uniform sampling inside the (shrunk) space; resumable."""
     cfg = _config(config, sets, out, shrunk=shrunk)
     from ..oneshot.api import train_supernet
 
-    res = train_supernet(cfg, resume=not no_resume)
+    res = train_supernet(cfg, resume=not no_resume, force=force)
     res.pop("history", None)
     _emit(res, json_out, "supernet training")
 
@@ -213,6 +215,7 @@ def retrain(
     arch: Annotated[Optional[str], typer.Option("--arch", "-a", help="Architecture string or best_arch.json (default <out_dir>/search/best_arch.json).")] = None,
     inherit: Annotated[bool, typer.Option("--inherit", help="Start from the supernet's weights instead of scratch.")] = False,
     no_resume: Annotated[bool, typer.Option("--no-resume", help="Start over even if a checkpoint exists.")] = False,
+    force: ForceOpt = False,
     sets: SetOpt = None,
     out: OutOpt = None,
     json_out: JsonOpt = False,
@@ -222,4 +225,5 @@ def retrain(
     from ..oneshot.api import retrain as run_retrain
 
     target = arch if arch is not None else str(Path(cfg.out_dir) / "search" / "best_arch.json")
-    _emit(run_retrain(cfg, target, resume=not no_resume, inherit=inherit), json_out, "stand-alone retraining")
+    _emit(run_retrain(cfg, target, resume=not no_resume, inherit=inherit, force=force), json_out,
+          "stand-alone retraining")

@@ -12,7 +12,8 @@ Costs: inserting or deleting a node or an edge costs 1, relabelling an op node c
 can only be matched to each other (substituting them costs 100, i.e. never).  ``networkx.graph_edit_distance``
 is exponential in the worst case; it returns the best edit path found within ``timeout`` seconds, which is then
 an upper bound (counted in ``GEDCache.timeouts``).  Values are cached per process and, when asked, on disk in
-``$LISSNAS_BENCH_HOME/locality/ged-<space>-v1.npz`` keyed by the pair of architecture indices.
+``$LISSNAS_BENCH_HOME/locality/ged-<space>-v2.npz`` keyed by the pair of architecture indices; the file holds
+its own SHA-256, and a file that does not match it (corrupt or edited) is ignored with a warning and recomputed.
 
 >>> from lissnas_bench.spaces import get_space
 >>> s = get_space("nasbench-graph")
@@ -35,7 +36,7 @@ log = logging.getLogger(__name__)
 
 GED_SPACES = ("nasbench-graph", "nb101", "nb201")
 _IO = {"in", "out", "input", "output"}
-_VERSION = 1
+_VERSION = 2  # 2: the file carries its checksum
 
 
 def _graph_nasbench_graph(space, arch):
@@ -176,35 +177,41 @@ class GEDCache:
         return home() / "locality" / f"ged-{self.base.name}-v{_VERSION}.npz"
 
     def _load(self) -> None:
+        from .._io import load_npz_checked
+
         p = self._path()
-        if not p.exists():
-            return
         try:
-            with np.load(p, allow_pickle=False) as z:
-                a, b, d, ok = z["a"], z["b"], z["d"], z["finished"]
-                if float(z["timeout"]) < self.timeout:  # keep only values at least as good as ours
-                    a, b, d, ok = a[ok], b[ok], d[ok], ok[ok]
+            z = load_npz_checked(p)
+            if z is None:
+                return
+            if str(z.get("space", "")) != self.base.name:
+                raise ValueError(f"it holds distances of space {str(z.get('space'))!r}")
+            a, b, d, ok = z["a"], z["b"], z["d"], z["finished"].astype(bool)
+            if not (a.shape == b.shape == d.shape == ok.shape) or a.ndim != 1:
+                raise ValueError("its arrays have different lengths")
+            if float(z["timeout"]) < self.timeout:  # keep only values at least as good as ours
+                a, b, d, ok = a[ok], b[ok], d[ok], ok[ok]
             self._d.update({(int(x), int(y)): (float(v), bool(f)) for x, y, v, f in zip(a, b, d, ok)})
-        except (OSError, ValueError, KeyError) as exc:  # a broken cache is rebuilt, never fatal
-            log.warning("ignoring unreadable GED cache %s: %s", p, exc)
+        except (OSError, ValueError, KeyError, TypeError) as exc:  # a broken cache is recomputed, never fatal
+            log.warning("ignoring the GED cache %s (distances are recomputed): %s", p, exc)
 
     def save(self) -> None:
         if not self.persist or not self.computed:
             return
-        from .._io import atomic_path
+        from .._io import save_npz_checked
 
         keys = np.array(list(self._d), np.int64).reshape(-1, 2)
         vals = list(self._d.values())
-        try:
-            with atomic_path(self._path()) as tmp, open(tmp, "wb") as fh:
-                np.savez(
-                    fh,
-                    a=keys[:, 0],
-                    b=keys[:, 1],
-                    d=np.array([v for v, _ in vals]),
-                    finished=np.array([f for _, f in vals], bool),
-                    timeout=np.float64(self.timeout),
-                )
+        try:  # checksummed, so an edited distance table is detected and recomputed rather than trusted
+            save_npz_checked(
+                self._path(),
+                a=keys[:, 0],
+                b=keys[:, 1],
+                d=np.array([v for v, _ in vals], np.float64),
+                finished=np.array([f for _, f in vals], bool),
+                timeout=np.float64(self.timeout),
+                space=np.array(self.base.name),
+            )
         except OSError as exc:
             log.warning("could not write the GED cache: %s", exc)
 

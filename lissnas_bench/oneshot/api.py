@@ -74,9 +74,11 @@ def _atomic_text(path: Path, text: str) -> None:
 # ----------------------------------------------------------------------------------------------- training
 
 
-def train_supernet(cfg, *, resume: bool = True, region=None, stop_after: int | None = None) -> dict:
+def train_supernet(cfg, *, resume: bool = True, region=None, stop_after: int | None = None,
+                   force: bool = False) -> dict:
     """Train the weight-sharing supernet with single-path uniform sampling inside ``region`` (default: the
-    config's ``shrunk`` space, or the full space).  Resumes from ``<out_dir>/supernet.pt`` when present.
+    config's ``shrunk`` space, or the full space).  Resumes from ``<out_dir>/supernet.pt`` when present; a
+    checkpoint trained with another lr, seed, batch size, step count, ... is refused unless ``force``.
 
     ``stop_after``: train at most this many more steps in this call (a later call continues).
     Returns a summary (steps, loss, images/s, checkpoint path).
@@ -95,7 +97,7 @@ def train_supernet(cfg, *, resume: bool = True, region=None, stop_after: int | N
     seed = cfg.train.seed
     trainer = Trainer(model, path_fn=lambda k: sampler.path(seed, k), source=source, cfg=cfg.train, ctx=ctx,
                       checkpoint=ckpt, meta=meta, supernet=True)
-    resumed = resume and trainer.resume()
+    resumed = resume and trainer.resume(force=force)
     if not resumed and cfg.train.init_from:
         init = load_checkpoint(cfg.train.init_from)
         if init["meta"].get("model") != meta["model"]:
@@ -259,7 +261,8 @@ def kendall_tau_against(cfg, table, n: int = 100, seed: int = 0, checkpoint=None
 # ----------------------------------------------------------------------------------------------- retrain
 
 
-def retrain(cfg, arch, *, resume: bool = True, stop_after: int | None = None, inherit: bool = False) -> dict:
+def retrain(cfg, arch, *, resume: bool = True, stop_after: int | None = None, inherit: bool = False,
+            force: bool = False) -> dict:
     """Train architecture ``arch`` stand-alone from scratch (``retrain`` section), then report its top-1 on the
     validation split.  ``inherit=True`` starts from the supernet's weights instead."""
     cfg = _cfg(cfg)
@@ -279,7 +282,7 @@ def retrain(cfg, arch, *, resume: bool = True, stop_after: int | None = None, in
     trainer = Trainer(model, path_fn=lambda k: None, source=source, cfg=cfg.retrain, ctx=ctx,
                       checkpoint=out / "model.pt", meta=meta, supernet=False)
     if resume:
-        trainer.resume()
+        trainer.resume(force=force)
     summary = trainer.fit(stop_after)
     result = {"space": cfg.space, "arch": arch_str, "steps": trainer.step, "done": summary["done"],
               "mflops": float(layout.flops(a[None, :])[0] / 1e6), "mparams": float(layout.params(a[None, :])[0] / 1e6),

@@ -157,19 +157,20 @@ class OneShotConfig(Params):
 
 
 def read_config_file(path) -> dict:
+    from .._io import read_json
+    from .._yaml import load_yaml
+
     path = Path(path)
     if not path.is_file():
         raise DataFileError(f"config file {str(path)!r} does not exist")
-    text = path.read_text()
-    try:
-        if path.suffix.lower() == ".json":
-            data = json.loads(text)
-        else:
-            import yaml
-
-            data = yaml.safe_load(text)
-    except Exception as exc:  # noqa: BLE001 - any parse error is the user's file
-        raise DataFileError(f"config file {str(path)!r} cannot be parsed: {exc}") from exc
+    what = f"config file {str(path)!r}"
+    if path.suffix.lower() == ".json":
+        try:
+            data = read_json(path, "config file")
+        except DataFileError as exc:
+            raise DataFileError(f"{what} cannot be parsed: {exc}") from exc
+    else:
+        data = load_yaml(path, source=what)  # strict: duplicate keys and binary files are refused
     if data is None:
         data = {}
     if not isinstance(data, Mapping):

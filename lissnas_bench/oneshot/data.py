@@ -354,7 +354,7 @@ def _read_cifar_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
             d = _NumpyOnlyUnpickler(f, encoding="bytes").load()
         data = np.asarray(d[b"data"], dtype=np.uint8).reshape(-1, 3, 32, 32)
         labels = np.asarray(d[b"labels"], dtype=np.int64)
-    except (pickle.UnpicklingError, KeyError, ValueError, EOFError) as exc:
+    except (pickle.UnpicklingError, KeyError, ValueError, EOFError, TypeError, AttributeError, IndexError) as exc:
         raise DataFileError(f"CIFAR-10 file {str(path)!r} is not a CIFAR-10 python batch: {exc}") from exc
     return data, labels
 

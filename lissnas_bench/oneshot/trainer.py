@@ -27,6 +27,9 @@ nn = torch.nn
 log = logging.getLogger("lissnas_bench.oneshot")
 
 CHECKPOINT_FORMAT = "lissnas-bench-oneshot/1"
+#: what a step depends on besides its number: resuming with other values would not repeat the uninterrupted run
+RESUME_FIELDS = ("steps", "lr", "momentum", "nesterov", "weight_decay", "label_smoothing", "warmup_steps",
+                 "schedule", "grad_clip", "seed")
 
 
 def atomic_save(obj, path: Path) -> None:
@@ -47,7 +50,12 @@ def load_checkpoint(path, map_location="cpu") -> dict:
     try:
         ck = torch.load(path, map_location=map_location, weights_only=True)
     except Exception as exc:  # noqa: BLE001 - truncated or foreign file
-        raise DataFileError(f"checkpoint {str(path)!r} cannot be read: {exc}") from exc
+        lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()] or [type(exc).__name__]
+        # torch's weights-only refusal is a page of advice; the line that matters names the refused object
+        why = next((ln for ln in lines if ln.startswith("WeightsUnpickler error")), lines[0])
+        raise DataFileError(
+            f"checkpoint {str(path)!r} cannot be read ({why}); only plain tensors and containers are loaded"
+        ) from exc
     if not isinstance(ck, dict) or ck.get("format") != CHECKPOINT_FORMAT:
         raise DataFileError(f"checkpoint {str(path)!r} is not a lissnas-bench one-shot checkpoint")
     return ck
@@ -103,6 +111,7 @@ class Trainer:
             nesterov=cfg.nesterov and cfg.momentum > 0,
         )
         self.use_bf16 = cfg.bf16 and ctx.device.type == "cuda"
+        self.training = {**{f: getattr(cfg, f) for f in RESUME_FIELDS}, "batch_size": source.batch_size}
         self.step = 0
         self.history: list[dict] = []
 
@@ -114,6 +123,7 @@ class Trainer:
             "model": self.model.state_dict(),
             "optimizer": self.optimizer.state_dict(),
             "meta": self.meta,
+            "training": self.training,
             "world_size": self.ctx.world,
             "torch": str(torch.__version__),
         }
@@ -123,18 +133,24 @@ class Trainer:
             atomic_save(self.state(), self.checkpoint)
         barrier(self.ctx)
 
-    def resume(self) -> bool:
-        """Load ``self.checkpoint`` if it exists; False if there is nothing to resume."""
+    def resume(self, force: bool = False) -> bool:
+        """Load ``self.checkpoint`` if it exists; False if there is nothing to resume.
+
+        A checkpoint of another network is refused; one trained with other optimisation settings
+        (``RESUME_FIELDS``, batch size) too, unless ``force``.
+        """
         if not self.checkpoint.is_file():
             return False
         ck = load_checkpoint(self.checkpoint, map_location=self.ctx.device)
+        meta = ck.get("meta") if isinstance(ck.get("meta"), dict) else {}
         for key in ("kind", "space", "model", "arch"):
-            if ck["meta"].get(key) != self.meta.get(key):
+            if meta.get(key) != self.meta.get(key):
                 raise InvalidConfig(
-                    f"checkpoint {str(self.checkpoint)!r} was written for {key} {ck['meta'].get(key)!r}, "
+                    f"checkpoint {str(self.checkpoint)!r} was written for {key} {meta.get(key)!r}, "
                     f"not {self.meta.get(key)!r}; use another out_dir or start without resuming"
                 )
-        if ck["meta"].get("region") != self.meta.get("region"):
+        self._check_training(ck.get("training"), force)
+        if meta.get("region") != self.meta.get("region"):
             log.warning("resuming %s with a different shrunk space than it was trained in so far", self.checkpoint)
         if ck.get("world_size") != self.ctx.world:
             log.warning("resuming with %d processes after %s: the batches differ from an uninterrupted run",
@@ -148,6 +164,21 @@ class Trainer:
             self.log_path.write_text("".join(r + "\n" for r in keep))
         log.info("resumed %s at step %d", self.checkpoint, self.step)
         return True
+
+    def _check_training(self, stored, force: bool) -> None:
+        if not isinstance(stored, dict):
+            log.warning("checkpoint %s does not record its training settings; cannot check them", self.checkpoint)
+            return
+        changed = [f"{k} {stored.get(k)!r} -> {v!r}" for k, v in self.training.items() if stored.get(k) != v]
+        if not changed:
+            return
+        what = f"checkpoint {str(self.checkpoint)!r} was trained with other settings ({', '.join(changed)})"
+        if not force:
+            raise InvalidConfig(
+                f"{what}: resuming would not repeat an uninterrupted run; pass --force to resume anyway, "
+                "--no-resume to start over, or use another out_dir"
+            )
+        log.warning("%s; resuming anyway (--force)", what)
 
     # ------------------------------------------------------------------ training
     def autocast(self):

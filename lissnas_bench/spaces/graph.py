@@ -52,7 +52,7 @@ _K = 9  # choices per position
 _RAW = _K**5
 _RADIX = _K ** np.arange(4, -1, -1, dtype=np.int64)  # raw code: mixed radix 9, link most significant
 _HASH_RADIX = 10 ** np.arange(4, -1, -1, dtype=np.int64)  # package key: base len(gnn_list) + 1 = 10
-_TABLE_VERSION = 1
+_TABLE_VERSION = 2  # 2: a checksummed .npz
 
 
 @dataclass(frozen=True)
@@ -77,12 +77,12 @@ def _package_version() -> str:
 
 
 def _cache_file():
-    """Disk cache of the canonicalisation table, under the project's cache home."""
+    """Disk cache of the canonicalisation table, under the project's cache home (checksummed ``.npz``)."""
     try:
         from .._io import home
 
         return os.path.join(
-            os.fspath(home() / "spaces"), f"nasbench-graph-canon-{_package_version()}-v{_TABLE_VERSION}.npy"
+            os.fspath(home() / "spaces"), f"nasbench-graph-canon-{_package_version()}-v{_TABLE_VERSION}.npz"
         )
     except Exception:  # noqa: BLE001 - the cache is an optimisation, never a failure
         return None
@@ -107,26 +107,35 @@ def _compute_canon() -> np.ndarray:
     return target.astype(np.int32)
 
 
+def _valid_canon(canon) -> bool:
+    """A table of the right shape whose targets are members (fixed points) of the right count."""
+    if canon.shape != (_RAW,) or canon.dtype != np.int32 or not ((canon >= -1) & (canon < _RAW)).all():
+        return False
+    valid = canon >= 0
+    return bool(np.array_equal(canon[canon[valid]], canon[valid]))
+
+
 def _load_or_compute_canon() -> np.ndarray:
+    import logging
+
+    from .._io import load_npz_checked, save_npz_checked
+
+    log = logging.getLogger(__name__)
     path = _cache_file()
-    if path and os.path.exists(path):
+    if path:
         try:
-            canon = np.load(path, allow_pickle=False)
-            ok = canon.shape == (_RAW,) and canon.dtype == np.int32
-            if ok and ((canon >= -1) & (canon < _RAW)).all():
-                valid = canon >= 0
-                if np.array_equal(canon[canon[valid]], canon[valid]):
-                    return canon
-        except Exception:  # noqa: BLE001 - an unreadable cache is recomputed and replaced
-            pass
+            z = load_npz_checked(path)
+            if z is not None and "canon" in z and _valid_canon(z["canon"]):
+                return z["canon"]
+            if z is not None:
+                log.warning("%s does not hold a valid canonicalisation table; recomputing it", path)
+        except Exception as exc:  # noqa: BLE001 - a corrupt or edited cache is recomputed and replaced
+            log.warning("%s; recomputing the nasbench-graph table", exc)
     canon = _compute_canon()
     if path:
         try:
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            tmp = f"{path}.{os.getpid()}.tmp.npy"
-            np.save(tmp, canon)
-            os.replace(tmp, path)
-        except OSError:
+            save_npz_checked(path, canon=canon)
+        except OSError:  # a read-only cache home only costs the half second of recomputing
             pass
     return canon
 

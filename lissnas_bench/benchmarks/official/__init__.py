@@ -25,7 +25,6 @@ and then with an unpickler that accepts only the classes those formats are made 
 
 from __future__ import annotations
 
-import contextlib
 import time
 from pathlib import Path
 
@@ -119,7 +118,7 @@ def import_benchmark(
     from .. import _EMBEDDED, cache
 
     if bench_id is not None:
-        _check_id(bench_id)
+        cache.check_id(bench_id)
         if bench_id in _EMBEDDED:
             raise InvalidConfig(f"{bench_id!r} is an embedded benchmark's id; choose another --name")
         _refuse_existing(bench_id, force)
@@ -129,27 +128,12 @@ def import_benchmark(
         if bench.id in _EMBEDDED:
             raise InvalidConfig(f"{bench.id!r} is an embedded benchmark's id; choose another --name")
         _refuse_existing(bench.id, force)
-    target = cache.imported_path(bench.id)
-    try:
-        cache.store_imported(
-            bench, {"kind": kind, "imported_from": str(Path(path).expanduser().resolve()), "import_log": log}
-        )
-        side = cache.read_sidecar(target)
-    except BaseException:
-        # the Arrow file is written atomically; a sidecar failure must not leave it behind
-        with contextlib.suppress(FileNotFoundError):
-            target.unlink()
-        raise
+    # cache.save writes atomically and removes the Arrow file again if its sidecar cannot be written
+    target = cache.store_imported(
+        bench, {"kind": kind, "imported_from": str(Path(path).expanduser().resolve()), "import_log": log}
+    )
+    side = cache.read_sidecar(target)
     return {**side, "log": log, "seconds": time.perf_counter() - t0, "path": str(target)}
-
-
-def _check_id(bench_id: str) -> None:
-    import re
-
-    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", bench_id):
-        raise InvalidConfig(
-            f"benchmark id {bench_id!r} must be 1-64 letters, digits, '.', '_' or '-' (starting with a letter or digit)"
-        )
 
 
 def _refuse_existing(bench_id: str, force: bool) -> None:

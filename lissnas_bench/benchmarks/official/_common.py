@@ -358,4 +358,6 @@ def pickle_classes() -> dict:
 def _reconstruct_array(cls, shape, dtype):
     import numpy as _np
 
+    if cls is not _np.ndarray:  # plain arrays only: no subclass (whose methods the pickle would choose) is built
+        raise DataFileError(f"refusing to rebuild an array of class {getattr(cls, '__name__', cls)!r}")
     return _np.ndarray.__new__(cls, shape, dtype)

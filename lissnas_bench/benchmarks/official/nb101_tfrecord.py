@@ -229,6 +229,17 @@ def encode_model_metrics(evaluations: list[dict], params: int, total_time: float
 
 
 # ---------------------------------------------------------------------------------------------------- import
+def _record_fields(data: bytes):
+    """``[module_hash, epochs, adjacency, operations, metrics]`` of one record, each of the type it must have."""
+    rec = json.loads(data.decode("utf-8"))  # RecursionError on absurd nesting: reported by the caller
+    types = (str, int, str, str, str)
+    if not isinstance(rec, list) or len(rec) != 5 or any(
+        not isinstance(v, t) or isinstance(v, bool) for v, t in zip(rec, types)
+    ):
+        raise ValueError("expected [hash, epochs, adjacency, operations, metrics] as [str, int, str, str, str]")
+    return rec
+
+
 def import_tfrecord(
     path: Path,
     *,
@@ -270,11 +281,11 @@ def import_tfrecord(
     with open(path, "rb") as f:
         for off, data in read_tfrecords(f, check_data_crc=check_crc, what=path.name, crc=crc):
             try:
-                h, epochs, adj, ops, metrics = json.loads(data.decode("utf-8"))
+                h, epochs, adj, ops, metrics = _record_fields(data)
                 m = decode_model_metrics(base64.b64decode(metrics))
                 ev = m["evaluation_data"]
                 half, final = ev[1], ev[2]
-            except (ValueError, TypeError, IndexError, UnicodeDecodeError) as exc:
+            except (ValueError, TypeError, IndexError, KeyError, RecursionError, struct.error) as exc:
                 raise DataFileError(
                     f"{path.name}: record at byte {off} is not a NAS-Bench-101 record ({type(exc).__name__}: {exc})"
                 ) from None

@@ -2,8 +2,9 @@
 
 The file is a ``torch.save`` of ``{'meta_archs', 'arch2infos', 'evaluated_indexes', ...}`` where
 ``arch2infos[i] = {'less': ArchResults-state (12 epochs), 'full': ArchResults-state (200 epochs)}``.  It is read
-in stream (``StreamingUnpickler``, legacy and zip ``torch.save`` layouts) and each architecture is turned into
-values with ``nas_201_api.ArchResults`` itself; per-epoch curves are not kept, only the end of training.
+in stream (``StreamingUnpickler``, legacy and zip ``torch.save`` layouts; no ``torch.load``) and each
+architecture's record is read field by field (``_records``, the official classes' arithmetic without their code,
+which would unpickle any file a record names); per-epoch curves are not kept, only the end of training.
 
 Columns per dataset (``cifar10-valid``, ``cifar10``, ``cifar100``, ``ImageNet16-120``) and budget E in {12, 200}:
 ``train-accuracy@E``, ``train-loss@E``, ``train-time@E`` (total training seconds) and ``<set>-accuracy@E``,
@@ -25,11 +26,12 @@ from pathlib import Path
 
 import numpy as np
 
-from ..._imports import optional_import
 from ...errors import DataFileError
 from ...spaces import get_space
 from .._base import Benchmark
+from ..table import infinite_as_missing
 from ._common import Columns, Progress, StreamingUnpickler, metric_name, no_progress, pickle_classes, verify_md5_suffix
+from ._records import compute_costs, need_dict, trial_values
 
 KIND = "nb201"
 EXTRA = "nb201"
@@ -41,60 +43,51 @@ _TORCH_MAGIC = 0x1950A86A20F9469CFC6C
 _DATASET_ORDER = ("cifar10-valid", "cifar10", "cifar100", "ImageNet16-120")
 
 
-def hp_epochs(hp) -> int:
+def hp_epochs(hp, where: str = "") -> int:
     """'less' -> 12, 'full' -> 200 (NB201 keys); '01', '12', '90', '200' -> the int (NATS-Bench keys)."""
-    if hp in _HP:
+    if isinstance(hp, str) and hp in _HP:
         return _HP[hp]
-    try:
+    if isinstance(hp, str) and hp.isdigit():
         return int(hp)
-    except (TypeError, ValueError):
-        raise DataFileError(f"unknown training budget key {hp!r} (expected less/full or an epoch count)") from None
+    if isinstance(hp, int) and not isinstance(hp, bool):
+        return hp
+    raise DataFileError(
+        f"{where + ': ' if where else ''}unknown training budget key {hp!r} (expected less/full or an epoch count)"
+    )
 
 
-def extract_arch(cols: Columns, row: int, hp2state: dict, arch_results_cls, problems: list) -> None:
+def extract_arch(cols: Columns, row, hp2state, problems: list, *, where: str, nats: bool, n_max: int) -> None:
     """Write the end-of-training values of one architecture (all budgets, datasets, seeds) into ``cols``.
 
-    ``arch_results_cls`` is ``nas_201_api.ArchResults`` or ``nats_bench.ArchResults``: the official classes
-    interpret the state dicts, so every number is the one the official API returns.
+    ``hp2state`` is ``{hp: ArchResults-state}`` as the file holds it; ``_records`` reads it field by field with
+    the official classes' arithmetic (``nats``: NATS-Bench's variant of the compute costs), so nothing of the
+    file reaches third-party code.  ``where`` names the record in error messages.
     """
-    top = max(hp_epochs(hp) for hp in hp2state)
-    for hp, state in hp2state.items():
-        E = hp_epochs(hp)
-        try:
-            ar = arch_results_cls.create_from_state_dict(state)
-        except Exception as exc:  # noqa: BLE001 - a malformed record is reported, not fatal
-            problems.append(f"architecture {row}, budget {hp}: {exc}")
+    if isinstance(row, bool) or not isinstance(row, int) or not 0 <= row < n_max:
+        raise DataFileError(f"{where}: architecture index {row!r} is not an int in [0, {n_max})")
+    need_dict(hp2state, where, "a dict of training budgets")
+    budgets = {hp: hp_epochs(hp, where) for hp in hp2state}
+    top = max(budgets.values(), default=None)
+    for hp, E in budgets.items():
+        at = f"{where}[{hp!r}]"
+        state = need_dict(hp2state[hp], at, "a dict (an ArchResults state)")
+        for ds, seed, measure, v in trial_values(state, at, problems):
+            cols.set(ds, metric_name(measure, E, f"seed{seed}"), row, v)
+        if E != top:  # compute costs describe the network, not the training budget
             continue
-        for ds in ar.get_dataset_names():
-            for seed in ar.get_dataset_seeds(ds):
-                trial = f"seed{seed}"
-                try:
-                    r = ar.query(ds, seed)
-                    t = r.get_train()
-                except Exception as exc:  # noqa: BLE001
-                    problems.append(f"architecture {row}, {ds}, seed {seed}, budget {E}: {exc}")
-                    continue
-                cols.set(ds, metric_name("train-accuracy", E, trial), row, t.get("accuracy"))
-                cols.set(ds, metric_name("train-loss", E, trial), row, t.get("loss"))
-                cols.set(ds, metric_name("train-time", E, trial), row, t.get("all_time"))
-                for name in r.get_eval_set():
-                    try:
-                        ev = r.get_eval(name)
-                    except Exception as exc:  # noqa: BLE001
-                        problems.append(f"architecture {row}, {ds}, seed {seed}, {name}@{E}: {exc}")
-                        continue
-                    cols.set(ds, metric_name(f"{name}-accuracy", E, trial), row, ev.get("accuracy"))
-                    cols.set(ds, metric_name(f"{name}-loss", E, trial), row, ev.get("loss"))
-                    cols.set(ds, metric_name(f"{name}-time", E, trial), row, ev.get("all_time"))
-            if E == top:  # compute costs describe the network, not the training budget
-                try:
-                    costs = ar.get_compute_costs(ds)
-                except Exception:  # noqa: BLE001
-                    costs = {}
-                for k in ("flops", "params", "latency"):
-                    v = costs.get(k)
-                    if v is not None and np.isfinite(v):
-                        cols.set(ds, k, row, v)
+        for ds in state.get("dataset_seed", {}):
+            costs = compute_costs(state, ds, nats=nats)
+            for k in ("flops", "params", "latency"):
+                v = costs.get(k)
+                if v is not None and np.isfinite(v):
+                    cols.set(ds, k, row, v)
+
+
+def check_meta_archs(meta_archs, where: str) -> list[str]:
+    """The file's ``meta_archs`` (architecture strings by index), refused unless it is a list of strings."""
+    if not isinstance(meta_archs, (list, tuple)) or not all(isinstance(a, str) for a in meta_archs):
+        raise DataFileError(f"{where}: meta_archs is {type(meta_archs).__name__}, expected a list of strings")
+    return list(meta_archs)
 
 
 def finish(
@@ -109,6 +102,7 @@ def finish(
 ) -> Benchmark:
     """Turn the filled columns of an NB201-like release into a ``Benchmark`` (rows without data dropped)."""
     space = get_space(space_name)
+    meta_archs = check_meta_archs(meta_archs, source)
     n = len(meta_archs)
     if n == 0:
         raise DataFileError(f"{source}: the file lists no architectures (meta_archs is empty)")
@@ -121,6 +115,7 @@ def finish(
                for k, v in cols.arrays().items()}
     datasets = sorted({d for d, _ in columns}, key=lambda d: (_DATASET_ORDER.index(d) if d in _DATASET_ORDER else 99, d))
     columns = {k: v for d in datasets for k, v in columns.items() if k[0] == d}
+    inf_notes = infinite_as_missing(columns, lambda i: meta_archs[rows[i]], source)
     defaults, costs = {}, {}
     for d in datasets:
         ms = [m for dd, m in columns if dd == d and "/" not in m]
@@ -136,6 +131,7 @@ def finish(
         notes.append(f"{len(problems)} trials could not be read; first: {problems[0]}")
     if len(rows) < n:
         notes.append(f"{n - len(rows)} of {n} architectures have no results in this file")
+    notes += inf_notes
     notes.append("per-epoch learning curves are not kept: values are at the end of each training budget")
     return Benchmark(
         id=bench_id,
@@ -201,7 +197,6 @@ def stream_release(stream, what: str, on_arch, progress: Progress, total: int, p
     ``position()`` (bytes of the file consumed so far) drives the progress report, once per architecture.
     """
     import io
-    import struct
 
     if not isinstance(stream, (io.BufferedReader, io.BufferedRandom)) and not hasattr(stream, "peek"):
         stream = io.BufferedReader(stream, buffer_size=1 << 20)  # C-level reads for the opcode loop
@@ -211,14 +206,17 @@ def stream_release(stream, what: str, on_arch, progress: Progress, total: int, p
         obj = up.load()
     except DataFileError:
         raise
-    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, IndexError, KeyError,
-            OSError, MemoryError, struct.error) as exc:
+    except Exception as exc:  # noqa: BLE001 - whatever a damaged or hostile stream raises is the file's fault
         raise DataFileError(f"{what}: truncated or corrupt ({type(exc).__name__}: {exc})") from exc
     if not isinstance(obj, dict) or not {"meta_archs", "arch2infos"} <= set(obj):
         keys = sorted(map(str, obj))[:8] if isinstance(obj, dict) else type(obj).__name__
         raise DataFileError(
             f"{what}: not an NB201 / NATS-Bench benchmark file (expected keys meta_archs and arch2infos, got {keys})"
         )
+    infos = need_dict(obj["arch2infos"], f"{what}: arch2infos")
+    for k, v in infos.items():
+        if v is not None and v != {}:  # not recognised while streaming: checked (and refused) like the others
+            on_arch(k, v)
     progress(total, total, what)
     return obj
 
@@ -231,7 +229,6 @@ def import_pth(
     progress: Progress = no_progress,
 ) -> tuple[Benchmark, list[str]]:
     """Read an NB201 ``.pth`` release into a ``Benchmark``; returns it and log lines (what was verified)."""
-    api = optional_import("nas_201_api", EXTRA, "importing NAS-Bench-201 .pth files")
     log: list[str] = []
     path = Path(path)
     if path.is_dir():
@@ -258,11 +255,12 @@ def import_pth(
         obj = stream_release(
             stream,
             path.name,
-            lambda k, v: extract_arch(cols, int(k), v, api.ArchResults, problems),
+            lambda k, v: extract_arch(cols, k, v, problems, where=f"{path.name}: arch2infos[{k!r}]", nats=False,
+                                      n_max=15625),
             progress,
             total,
         )
-    meta = list(obj["meta_archs"])
+    meta = obj["meta_archs"]
     ver = version or "unknown version"
     bench = finish(
         cols,
