@@ -312,3 +312,13 @@ def test_example_configs_validate():
     big = load_config(root / "large_grid.yaml")
     assert len(big.targets) * len(big.shrinkers) * len(big.seeds) * len(big.optimizers) > 10_000  # searches
 
+
+
+def test_duplicate_keys_and_binary_files_are_refused(tmp_path):
+    p = tmp_path / "dup.yaml"
+    p.write_text(yaml.safe_dump(cfg()) + "seeds: 3\n")
+    with pytest.raises(InvalidConfig, match="duplicate key 'seeds'"):
+        load_config(p)
+    p.write_bytes(b"\x00\x01binary")
+    with pytest.raises(DataFileError, match="not a text YAML file"):
+        load_config(p)

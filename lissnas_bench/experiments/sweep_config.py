@@ -100,17 +100,18 @@ class _V:
 def _read(path_or_dict) -> tuple[dict, str]:
     if isinstance(path_or_dict, Mapping):
         return dict(path_or_dict), ""
-    import yaml
+    from .._yaml import load_yaml
 
     p = Path(path_or_dict).expanduser()
     if not p.is_file():
-        raise DataFileError(f"configuration file {str(p)!r} does not exist")
+        raise DataFileError(f"configuration file {str(p)!r} does not exist" + (
+            " (it is a folder)" if p.is_dir() else ""))
     try:
-        data = yaml.safe_load(p.read_bytes().decode("utf-8"))
-    except UnicodeDecodeError:
-        raise DataFileError(f"configuration file {str(p)!r} is not a text (UTF-8) YAML file") from None
-    except yaml.YAMLError as exc:
-        raise InvalidConfig(f"config {p.name}: not valid YAML: {exc}") from None
+        data = load_yaml(p, source=f"config {p.name}")
+    except DataFileError as exc:
+        if "cannot be parsed" in str(exc):  # the same words as a bad value: the file is a configuration
+            raise InvalidConfig(str(exc).replace(" cannot be parsed as YAML", ": not valid YAML")) from None
+        raise
     if data is None:
         raise InvalidConfig(f"config {p.name}: the file is empty")
     if not isinstance(data, Mapping):
