@@ -13,7 +13,7 @@ import os
 
 from .experiments import RunSummary, load_results, make_executor, run_experiment
 
-__all__ = ["CellsFailed", "load_results", "rebuild", "run_comparison", "run_sweep"]
+__all__ = ["CellsFailed", "load_results", "rebuild", "run_comparison", "run_sensitivity", "run_sweep"]
 
 
 class CellsFailed(RuntimeError):
@@ -57,6 +57,39 @@ def run_sweep(config, out: str | os.PathLike, *, executor=None, workers: int | N
     executor = executor or make_executor(workers=workers, scheduler=scheduler, dask_local=dask_local)
     return run_experiment(config, out, executor=executor, force=force, progress=progress,
                           publish=_publisher(figures, 1))
+
+
+def run_sensitivity(target, grid: dict, fixed: dict | None, out: str | os.PathLike, *, seeds: int = 5,
+                    budget: int = 1000, q: float = 0.01, root_seed: int = 0, force: bool = False, workers: int = 1):
+    """LISSNAS's parameter grid on one target (``experiments.sensitivity``): the results folder, its report, a
+    ``sensitivity.csv`` of means per grid point and the heatmap figure ``figures/sensitivity.png``.
+
+    >>> from lissnas_bench import Target
+    >>> res = run_sensitivity(Target("analognas"), {"k": [5, 10]}, None, "results/doctest-sens")   # doctest: +SKIP
+    """
+    import pandas as pd
+
+    from .experiments.sensitivity import grid_table, sensitivity_experiment
+    from .experiments.store import ResultsFolder, write_table
+
+    exp = sensitivity_experiment(target, grid, fixed, seeds=seeds, budget=budget, q=q, root_seed=root_seed)
+    s = run_experiment(exp, out, executor=make_executor(workers=workers), force=force,
+                       publish=_publisher(True, workers))
+    folder = ResultsFolder(out)
+    table = grid_table(pd.read_csv(folder.summary), grid)
+    write_table(table, folder.root / "sensitivity.csv")
+    from .plots.sensitivity import plot_sensitivity
+    from .plots.style import figure_style, save_figure
+
+    with figure_style():
+        t = s.results.iloc[0] if len(s.results) else None
+        title = "LISSNAS sensitivity" + (f": {t['benchmark']} / {t['dataset']}, {len(exp.seeds)} seeds" if t is not None
+                                         else "")
+        save_figure(plot_sensitivity(table, list(grid), title=title), folder.figures / "sensitivity")
+    proto = s.results["protocol"].iloc[0] if len(s.results) else ""
+    query = s.results["query_metric"].iloc[0] if len(s.results) else ""
+    return {"table": table, "figure": str(folder.figures / "sensitivity.png"), "summary": s,
+            "protocol": f"query {query}" + (f", {proto}" if proto != "query" else "")}
 
 
 def rebuild(out: str | os.PathLike, *, figures: bool = True):

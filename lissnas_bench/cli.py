@@ -26,6 +26,7 @@ _COMMAND_MODULES = [
     "lissnas_bench.commands.data",
     "lissnas_bench.commands.locality",
     "lissnas_bench.commands.search",
+    "lissnas_bench.commands.sensitivity",
 ]
 
 for _mod in _COMMAND_MODULES:

@@ -40,6 +40,9 @@ TABLE_COLUMNS = (
 )
 
 _FIGURE_TEXT = {
+    "quality_vs_spend": "Quality against what each method actually spent: a point per method and budget at its mean "
+                        "number of distinct queries (x), with the 95 % bootstrap interval of the metric's mean; lines "
+                        "join a method's budgets. The reference method is drawn on top.",
     "distribution": "Distribution of f over the full space S (grey) and over each method's S′ (all seeds pooled; "
                     "a sample of S′ where it is large). Bars: interquartile range; dot: median.",
     "size_tradeoff": "Size of S′ against the mean of f over S′ (left) and against the regret (right), one point "
@@ -59,7 +62,7 @@ _FIGURE_TEXT = {
                      "shrinker; `full` (dashed) searches the whole space with the same total budget. Left of the "
                      "dotted line (the shrink budget) the curves show the shrinker's own incumbent.",
 }
-_FIGURE_ORDER = ("size_tradeoff", "distribution", "diversity", "retention", "trace", "kendall", "search_regret")
+_FIGURE_ORDER = ("quality_vs_spend", "size_tradeoff", "distribution", "diversity", "retention", "trace", "kendall", "search_regret")
 _SEARCH_COL = re.compile(r"^search_regret@(\d+)\[(.+)\]_mean$")
 
 
@@ -297,10 +300,28 @@ def publish(out, plan=None, *, figures: bool = True, workers: int = 1) -> Path:
         with _pool(workers) as pool:
             figs = make_figures(folder.root, manifest=man, results=shrink, traces=pd.read_parquet(folder.traces),
                                 distributions=pd.read_parquet(folder.distributions), cells=cells, pool=pool, **extra)
+        _spend_figures(folder, man, summary, figs)
         log.info("%d figures drawn in %.1f s", sum(len(v) for v in figs.values()), time.perf_counter() - t0)
     comparisons = pd.read_csv(folder.comparisons) if folder.comparisons.exists() else None
     return write_report(folder.root, manifest=man, results=results, summary=summary, figures=figs,
                         comparisons=comparisons)
+
+
+def _spend_figures(folder, man: dict, summary, figs: dict) -> None:
+    """Per target: quality against the queries each method actually spent (``plots.spend``)."""
+    from .plots.spend import plot_quality_vs_spend
+    from .plots.style import figure_style, save_figure
+
+    ref = man.get("statistics_reference") or "lissnas"
+    for t in man["targets"]:
+        rows = summary[(summary["benchmark"] == t["benchmark_id"]) & (summary["dataset"] == t["dataset"])
+                       & (summary["metric"] == t["metric"])]
+        if rows.empty or "queries_mean" not in rows.columns:
+            continue
+        with figure_style():
+            fig = plot_quality_vs_spend(rows, reference=ref, title=f"{t['benchmark_id']} / {t['dataset']}")
+            save_figure(fig, folder.figures / t["key"] / "quality_vs_spend")
+        figs.setdefault(t["key"], {})["quality_vs_spend"] = f"figures/{t['key']}/quality_vs_spend.png"
 
 
 def _pool(workers: int):
