@@ -2,6 +2,7 @@
 """Bootstrap and run the project's two main jobs with nothing but Python 3.10+ installed.
 
     python3 tasks.py demo   # the main job: compare shrinkers on the embedded benchmarks, write results/demo
+    python3 tasks.py docs   # (developers) the demo, then its generated summary into docs/demo and README.md
     python3 tasks.py test   # the whole test suite (CI runs exactly this)
     python3 tasks.py test-nb301   # NAS-Bench-301 import tests in nasbench301's own environment (NumPy 1)
     python3 tasks.py nb301-env    # only build that environment (the live NB301 surrogate's side environment)
@@ -25,6 +26,7 @@ ROOT = Path(__file__).resolve().parent
 # torch is pinned in pyproject (2.13.0 CPU); every extra the test suite exercises is installed for `test`.
 EXTRAS = {
     "demo": "",
+    "docs": "",
     "test": "[test,notebooks,oneshot,dask,nb201,nats]",
     # nasbench301 0.3 needs numpy<2 and ConfigSpace 0.6.1 (see the nb301 extra), so it gets its own environment
     "test-nb301": "[test,nb301]",
@@ -34,7 +36,7 @@ VENV = {"test-nb301": ".venv-nb301", "nb301-env": ".venv-nb301"}
 NB301_TESTS = ["tests/test_official_nb301.py", "tests/test_spaces_official.py"]
 # Test-only packages installed after the project, so torch is already pinned and nothing pulls a CUDA build:
 # thop cross-checks the analytic MobileNet FLOP counts.
-AFTER = {"demo": [], "test": ["thop==0.1.1.post2209072238"], "test-nb301": [], "nb301-env": []}
+AFTER = {"demo": [], "docs": [], "test": ["thop==0.1.1.post2209072238"], "test-nb301": [], "nb301-env": []}
 
 
 def ensure_venv(job: str) -> Path:
@@ -70,6 +72,9 @@ def main(argv: list[str]) -> int:
         return 0
     if job == "demo":
         cmd = [str(py), "-m", "lissnas_bench.cli", "demo", *rest]
+    elif job == "docs":  # the only command that writes into the checkout, and only when a developer asks
+        cmd = [str(py), "-m", "lissnas_bench.cli", "demo", "--docs", str(ROOT / "docs" / "demo"), "--readme",
+               str(ROOT / "README.md"), *rest]
     elif job == "test-nb301":
         cmd = [str(py), "-m", "pytest", "-q", *NB301_TESTS, *rest]  # extra arguments are pytest options
         env = {**os.environ, "LISSNAS_REQUIRE_NB301": "1"}

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from conftest import run_cli as run
+from lissnas_bench.errors import LissnasBenchError
 
 
 
@@ -151,28 +152,37 @@ def test_different_config_refused_without_force(capsys, tmp_path):
 
 
 # ---------------------------------------------------------------------------------------------- demo
-def test_demo_small(capsys, tmp_path):
-    """The demo's pipeline on one seed and a small budget, without figures (test_compare draws them);
-    copies the summary table to --docs."""
-    docs = tmp_path / "docs"
-    code, out, err = run(capsys, "demo", "--out", tmp_path / "demo", "--seeds", 1, "--budget", 200,
-                         "--docs", docs, "--workers", 1, "--no-figures")
-    assert code == 0, err
-    assert "report:" in out
+def test_demo_small(capsys, tmp_path, monkeypatch):
+    """The demo's pipeline on two seeds and a small budget, without figures (test_compare draws them): it writes
+    only into --out unless --docs / --readme ask, and what it writes there is generated from the statistics."""
+    from lissnas_bench.commands.shrink import README_END, README_START
+
+    monkeypatch.chdir(tmp_path)  # nothing may appear outside --out (the working folder, the source tree)
+    docs, readme = tmp_path / "docs", tmp_path / "README.md"
+    readme.write_text(f"# T\n{README_START}\nold\n{README_END}\nrest\n")
+    code, out, err = run(capsys, "demo", "--out", tmp_path / "demo", "--seeds", 2, "--budget", 200,
+                         "--workers", 1, "--no-figures")
+    assert code == 0 and "report:" in out, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["README.md", "demo"] and "old" in readme.read_text()
     df = pd.read_parquet(tmp_path / "demo" / "results.parquet")
     assert set(df["dataset"]) >= {"cifar10", "cora", "citeseer", "pubmed"}
     assert set(df["method"]) == {"lissnas", "op-pruning", "random", "single-region", "top-samples"}
+    assert set(df.loc[df.benchmark == "nasbench-graph", "query_metric"]) == {"valid_perf"}
+    code, out, err = run(capsys, "demo", "--out", tmp_path / "demo", "--seeds", 2, "--budget", 200,
+                         "--workers", 1, "--no-figures", "--docs", docs, "--readme", readme)
+    assert code == 0, err
     md = (docs / "summary.md").read_text()
-    assert "| benchmark | dataset | method |" in md and "| nasbench-graph | pubmed | random | 1 |" in md
-    report = (tmp_path / "demo" / "report.md").read_text()
-    assert md.split("\n\n", 1)[1] in report  # the very table of the report
+    assert "oracle = truth: noise-free upper bound" in md and "query valid_perf; truth perf" in md
+    assert "| nasbench-graph | pubmed | 200 | random |" in md and "paired seeds" in md
+    text = readme.read_text()
+    assert "old" not in text and md.rstrip("\n") in text and text.endswith(f"{README_END}\nrest\n")
 
 
 def test_update_readme_between_markers(tmp_path):
     from lissnas_bench.commands.shrink import README_END, README_START, update_readme
+    from lissnas_bench.errors import DataFileError
 
-    table = tmp_path / "summary.md"
-    table.write_text("| a | b |\n|---|---|\n| 1 | 2 |\n")
+    table = "| a | b |\n|---|---|\n| 1 | 2 |\n"
     readme = tmp_path / "README.md"
     readme.write_text(f"# Title\n\nintro\n{README_START}\nold table\n{README_END}\n\nrest\n")
     assert update_readme(readme, table) == readme
@@ -182,4 +192,9 @@ def test_update_readme_between_markers(tmp_path):
     assert update_readme(readme, table) == readme and readme.read_text() == text  # idempotent
     plain = tmp_path / "PLAIN.md"
     plain.write_text("no markers\n")
-    assert update_readme(plain, table) is None and plain.read_text() == "no markers\n"
+    with pytest.raises(DataFileError, match="no .* block"):
+        update_readme(plain, table)
+    assert plain.read_text() == "no markers\n"
+    (tmp_path / "link.md").symlink_to(readme)
+    with pytest.raises(LissnasBenchError, match="symbolic link"):
+        update_readme(tmp_path / "link.md", table)
