@@ -286,3 +286,15 @@ def test_config_roundtrip_and_hash():
     assert prepare(small_config(budget=301)).config_hash != c.config_hash
     cfg = small_config(params={"lissnas": {"k": 5}})
     assert ComparisonConfig.from_dict(json.loads(json.dumps(cfg.to_dict()))) == cfg
+
+
+def test_a_failed_run_without_results_does_not_block_another_configuration(tmp_path):
+    """A run that failed before finishing any cell left a manifest but nothing to protect: another configuration
+    takes the folder over (one holding finished cells is still refused)."""
+    (tmp_path / "manifest.json").write_text(json.dumps({"config_hash": "0123456789abcdef", "status": "running"}))
+    cfg = ComparisonConfig(targets=(Target("analognas"),), methods=("lissnas",), seeds=1, budget=200)
+    run_comparison(cfg, tmp_path, figures=False)
+    assert json.loads((tmp_path / "manifest.json").read_text())["status"] == "complete"
+    other = ComparisonConfig(targets=(Target("analognas"),), methods=("lissnas",), seeds=1, budget=250)
+    with pytest.raises(InvalidConfig, match="different configuration"):
+        run_comparison(other, tmp_path, figures=False)
