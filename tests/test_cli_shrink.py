@@ -198,3 +198,15 @@ def test_update_readme_between_markers(tmp_path):
     (tmp_path / "link.md").symlink_to(readme)
     with pytest.raises(LissnasBenchError, match="symbolic link"):
         update_readme(tmp_path / "link.md", table)
+
+
+def test_results_are_never_written_through_links(capsys, tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "cells").symlink_to(elsewhere)
+    code, _, err = run(capsys, "compare", "analognas", "--methods", "lissnas", "--seeds", 1, "--budget", 200,
+                       "--out", out, "--force", "--no-figures")
+    assert code == 2 and "symbolic link" in err and err.count("\n") == 1
+    assert not any(elsewhere.iterdir())

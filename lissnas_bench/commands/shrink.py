@@ -267,7 +267,12 @@ def compare(
 def _run_with_progress(plan, out: Path, *, force: bool, workers: int, quiet: bool, label: str,
                        figures: bool = True):
     from ..api import run_comparison
+    from ..experiments import ResultsFolder
 
+    folder = ResultsFolder(out)  # refuse a bad --out before the progress bar draws anything
+    folder.check_writable()
+    if not force:
+        folder.claim(plan.config_hash, False)
     try:
         if quiet:
             return run_comparison(plan, out, force=force, workers=workers, figures=figures)
