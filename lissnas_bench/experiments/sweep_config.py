@@ -14,7 +14,8 @@ A configuration (full reference in docs/search.md)::
     benchmarks:
       - benchmark: analognas     # an id, or a table path (then also space:, arch_column:, cost_column:)
         datasets: [cifar10]      # default: the benchmark's default dataset; "all": every dataset
-        metric: baseline_accuracy  # default: the benchmark's default metric
+        metric: baseline_accuracy  # the truth (default: the benchmark's default metric)
+        query_metric: baseline_accuracy  # what the oracle answers (default: the natural validation pairing)
     shrinkers:                   # "full" = no shrinking (search the whole space)
       - full
       - lissnas
@@ -44,7 +45,8 @@ from .config import CURVE_POINTS, DEFAULT_Q, FULL, REFERENCE_METHOD, Experiment,
 
 _TOP_KEYS = ("name", "description", "root_seed", "seeds", "shrink_budget", "search_budget", "regret_at",
              "curve_points", "q", "benchmarks", "shrinkers", "reference", "compare_to", "optimizers")
-_BENCH_KEYS = ("benchmark", "datasets", "metric", "proxy", "space", "arch_column", "cost_column")
+_BENCH_KEYS = ("benchmark", "datasets", "metric", "query_metric", "restrict_domain", "proxy", "space", "arch_column",
+               "cost_column")
 _METHOD_KEYS = ("method", "label", "params", "grid")
 _NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 
@@ -189,6 +191,8 @@ def _targets(v: _V, items) -> tuple[tuple[Target, ...], list[tuple[str, int]]]:
         src = v.str_(item.get("benchmark"), f"{f}.benchmark", optional=False)
         opts = {k: v.str_(item.get(k), f"{f}.{k}") for k in ("space", "arch_column", "cost_column")}
         metric, proxy = v.str_(item.get("metric"), f"{f}.metric"), v.str_(item.get("proxy"), f"{f}.proxy")
+        query = v.str_(item.get("query_metric"), f"{f}.query_metric")
+        restrict = v.value(item.get("restrict_domain", False), bool, f"{f}.restrict_domain")
         try:
             bench = load_benchmark(src, **opts)
         except LissnasBenchError as exc:
@@ -210,7 +214,7 @@ def _targets(v: _V, items) -> tuple[tuple[Target, ...], list[tuple[str, int]]]:
             if (bench.id, ds, m) in seen:
                 raise v.err(fd, f"{bench.id}/{ds}/{m} is listed twice")
             seen.add((bench.id, ds, m))
-            out.append(Target(src, ds, m, proxy, **opts))
+            out.append(Target(src, ds, m, proxy, **opts, query_metric=query, restrict_domain=restrict))
             sizes.append((f"{bench.id}/{ds}", int(bench.domain(ds, m).size)))
     return tuple(out), sizes
 
