@@ -189,7 +189,7 @@ def evaluate(
     if not parts:
         raise InvalidConfig("name architectures with --arch / --archs-file, or --sample N")
     archs = np.unique(np.concatenate(parts), axis=0)
-    scores = api._evaluator(cfg, model, layout, ctx)(archs)
+    scores = api.subnet_evaluator(cfg, model, layout, ctx)(archs)
     rows = {"arch": space.to_strings(archs), "top1": scores.tolist(),
             "mflops": (layout.flops(archs) / 1e6).tolist(), "mparams": (layout.params(archs) / 1e6).tolist()}
     result: dict = {"evaluated": len(archs), "best_arch": rows["arch"][int(np.argmax(scores))],

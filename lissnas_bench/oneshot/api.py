@@ -134,7 +134,7 @@ def open_supernet(cfg, checkpoint=None, ctx: DistContext | None = None):
     return model, layout, space, ctx
 
 
-def _evaluator(cfg: OneShotConfig, model, layout, ctx) -> SubnetEvaluator:
+def subnet_evaluator(cfg: OneShotConfig, model, layout, ctx) -> SubnetEvaluator:
     source = make_source(cfg, layout, seed=cfg.train.seed, pin_memory=ctx.device.type == "cuda")
     e = cfg.eval
     return SubnetEvaluator(model, source, ctx, calib_batches=e.calib_batches, val_batches=e.val_batches,
@@ -149,7 +149,7 @@ def evaluate_subnets(cfg, archs, checkpoint=None) -> np.ndarray:
     cfg = _cfg(cfg)
     model, layout, space, ctx = open_supernet(cfg, checkpoint)
     a = space.from_strings(list(archs)) if _is_strings(archs) else space.validate(archs)
-    return _evaluator(cfg, model, layout, ctx)(a)
+    return subnet_evaluator(cfg, model, layout, ctx)(a)
 
 
 def _is_strings(archs) -> bool:
@@ -161,7 +161,7 @@ def supernet_oracle(cfg, checkpoint=None, budget: int | None = None) -> Supernet
     where no benchmark exists (train the supernet on the full space first: the warm-up)."""
     cfg = _cfg(cfg)
     model, layout, space, ctx = open_supernet(cfg, checkpoint)
-    return SupernetOracle(_evaluator(cfg, model, layout, ctx), space, budget=budget, name="supernet")
+    return SupernetOracle(subnet_evaluator(cfg, model, layout, ctx), space, budget=budget, name="supernet")
 
 
 # ----------------------------------------------------------------------------------------------- search
@@ -184,7 +184,7 @@ def search(cfg, checkpoint=None, *, score_fn=None, write: bool = True) -> dict:
     s = cfg.search
     if score_fn is None:
         model, layout, space, ctx = open_supernet(cfg, checkpoint)
-        score_fn = _evaluator(cfg, model, layout, ctx)
+        score_fn = subnet_evaluator(cfg, model, layout, ctx)
     else:
         ctx = None
         layout = make_layout(cfg)
@@ -252,7 +252,7 @@ def kendall_tau_against(cfg, table, n: int = 100, seed: int = 0, checkpoint=None
     sampler = ArchSampler(space, load_region(space, cfg.shrunk))
     rng = np.random.default_rng(seed)
     archs = np.unique(sampler.sample(n, rng), axis=0)
-    scores = _evaluator(cfg, model, layout, ctx)(archs)
+    scores = subnet_evaluator(cfg, model, layout, ctx)(archs)
     res = table_kendall_tau(space, archs, scores, table)
     return {"tau": res.tau, "pvalue": res.pvalue, "n": res.n, "archs": space.to_strings(archs),
             "scores": scores.tolist()}
