@@ -48,9 +48,36 @@ def fit_layout(fig, *, bottom=None, right=None, pad: float = 0.4, w_pad: float =
     if right is not None:
         rect[2] = max(0.5, (right.get_window_extent(r).x0 - gap) / W)
     _freeze_ticks(fig)
-    fig.tight_layout(pad=pad, w_pad=w_pad, h_pad=h_pad, rect=rect)
+    # one measuring pass: with a rect, tight_layout measures every axes twice at the same geometry
+    fig.tight_layout(pad=pad, w_pad=w_pad, h_pad=h_pad)
+    if rect != [0.0, 0.0, 1.0, 1.0]:
+        _shrink_into(fig, rect)
     fig._lissnas_laid_out = True
     return fig
+
+
+def _shrink_into(fig, rect) -> None:
+    """Move the tight margins inward by ``rect`` (room for a figure legend), keeping the gaps between axes."""
+    specs = [ax.get_subplotspec() for ax in fig.axes if ax.get_subplotspec() is not None]
+    if not specs:
+        return
+    rows = max(s.get_gridspec().nrows for s in specs)
+    cols = max(s.get_gridspec().ncols for s in specs)
+    sp = fig.subplotpars
+    # the gaps between axes as fractions of the figure (subplots_adjust wants them relative to the mean axes size)
+    gap_w = sp.wspace * (sp.right - sp.left) / (cols + (cols - 1) * sp.wspace)
+    gap_h = sp.hspace * (sp.top - sp.bottom) / (rows + (rows - 1) * sp.hspace)
+    left, bottom = sp.left + rect[0], sp.bottom + rect[1]
+    right, top = sp.right - (1.0 - rect[2]), sp.top - (1.0 - rect[3])
+    w = (right - left - (cols - 1) * gap_w) / cols
+    h = (top - bottom - (rows - 1) * gap_h) / rows
+    if w <= 0 or h <= 0:
+        import warnings
+
+        warnings.warn("the figure legend leaves no room for the axes", UserWarning, stacklevel=3)
+        return
+    fig.subplots_adjust(left=left, bottom=bottom, right=right, top=top, wspace=gap_w / w if cols > 1 else None,
+                        hspace=gap_h / h if rows > 1 else None)
 
 
 def _freeze_ticks(fig) -> None:

@@ -106,7 +106,8 @@ def plot_search_regret(curves, *, title: str | None = None, x: str = "queries", 
             _draw_panel(ax, bands, opt, shrinkers, styles, reference)
             if shrink_budget:  # the shrinkers' budget: shrink phases end at or before this line
                 ax.axvline(shrink_budget, color="black", lw=0.5, ls=":")
-            ax.set_title(f"{opt}")
+            if ncols > 1:  # a single optimizer is named in the suptitle instead
+                ax.set_title(f"{opt}")
             ax.set_xlabel("total queries (shrink + search)")
         # the first queries' regret (NB201 has untrainable cells at 10 %) would flatten everything else: the y-axis
         # starts at 0 and ends a little above the worst mean regret after a tenth of the queries
@@ -121,7 +122,8 @@ def plot_search_regret(curves, *, title: str | None = None, x: str = "queries", 
         keep = order_methods(labels)  # legend in canonical order whatever the drawing order
         keep = [k for k in labels if _base(k) == FULL] + [k for k in keep if _base(k) != FULL]
         handles = [handles[labels.index(k)] for k in keep]
-        fig.suptitle(f"{title + ' · ' if title else ''}mean and 95 % CI over seeds")
+        named = ([title] if title else []) + ([] if ncols > 1 else [str(o) for o in optimizers[:1]])
+        fig.suptitle(" · ".join(named + ["mean and 95 % CI over seeds"]))
         if ncols > 1:
             fit_layout(fig, right=right_legend(fig, handles, keep))
         else:
