@@ -52,6 +52,9 @@ def fit_layout(fig, *, bottom=None, right=None, pad: float = 0.4, w_pad: float =
     fig.tight_layout(pad=pad, w_pad=w_pad, h_pad=h_pad)
     if rect != [0.0, 0.0, 1.0, 1.0]:
         _shrink_into(fig, rect)
+    # tight_layout leaves a placeholder layout engine behind, and with any engine set savefig does a dry draw
+    # before the real one: clear it, the layout is final
+    fig._layout_engine = None
     fig._lissnas_laid_out = True
     return fig
 
@@ -97,24 +100,35 @@ def _freeze_ticks(fig) -> None:
             axis.set_major_locator(ticker.FixedLocator(locs))
 
 
+def _legend_cols(fig, labels, max_cols: int) -> int:
+    """The most legend columns (rows balanced) whose width fits the figure, from the labels' measured widths
+    and the legend's spacing parameters (building a legend per tried column count costs more)."""
+    import matplotlib
+    from matplotlib.font_manager import FontProperties
+
+    r = renderer(fig)
+    rc = matplotlib.rcParams
+    fp = FontProperties(size=rc["legend.fontsize"])
+    em = fp.get_size_in_points() / 72 * fig.dpi
+    text = [r.get_text_width_height_descent(str(lab), fp, ismath=False)[0] for lab in labels]
+    entry = [w + (rc["legend.handlelength"] + rc["legend.handletextpad"]) * em for w in text]
+    n = len(labels)
+    for cols in range(min(n, max_cols), 0, -1):
+        cols = math.ceil(n / math.ceil(n / cols))  # 6 entries that fit 5 a row: 3 + 3, not 5 + 1
+        per = math.ceil(n / cols)  # matplotlib fills the columns one after another
+        widths = [max(entry[k: k + per]) for k in range(0, n, per)]
+        total = sum(widths) + (len(widths) - 1) * rc["legend.columnspacing"] * em + 2 * rc["legend.borderpad"] * em
+        if total <= 0.97 * fig.bbox.width:
+            return cols
+    return 1
+
+
 def bottom_legend(fig, handles, labels, *, max_cols: int | None = None, **kwargs):
     """A figure legend centred below the axes, in as few rows as fit the figure's width (rows balanced)."""
     if not labels:
         return None
-    r = renderer(fig)
-    n = len(labels)
-    cols = min(n, max_cols or n)
-    while True:
-        leg = fig.legend(handles, labels, loc="lower center", bbox_to_anchor=(0.5, 0.0), ncols=cols, **kwargs)
-        if cols == 1 or leg.get_window_extent(r).width <= 0.98 * fig.bbox.width:
-            break
-        leg.remove()
-        cols -= 1
-    balanced = math.ceil(n / math.ceil(n / cols))  # 6 entries that fit 5 a row: 3 + 3, not 5 + 1
-    if balanced != cols:
-        leg.remove()
-        leg = fig.legend(handles, labels, loc="lower center", bbox_to_anchor=(0.5, 0.0), ncols=balanced, **kwargs)
-    return leg
+    cols = _legend_cols(fig, labels, max_cols or len(labels))
+    return fig.legend(handles, labels, loc="lower center", bbox_to_anchor=(0.5, 0.0), ncols=cols, **kwargs)
 
 
 def right_legend(fig, handles, labels, **kwargs):
@@ -163,6 +177,9 @@ def log_axis(ax, values, axis: str = "x", pad: float = 1.25):
         ticks = [t for t in ticker.LogLocator(10, subs=subs, numticks=30).tick_values(lo, hi) if lo <= t <= hi]
         if len(ticks) >= 2 and _ticks_fit(ax, axis, ticks, lo, hi):
             chosen = ticker.LogLocator(10, subs=subs, numticks=30)
+            # unlabelled minor ticks at 2 and 5 between decades; none between 1-2-5 ticks.  (Each tick is five
+            # artists: matplotlib's default eight minor ticks per decade were a third of a figure's drawing time.)
+            a.set_minor_locator(ticker.NullLocator() if len(subs) > 1 else ticker.LogLocator(10, subs=(2.0, 5.0)))
             break
     if chosen is None:  # narrower than a decade or two: two or three round numbers
         for nbins in (3, 2, 1):

@@ -42,14 +42,29 @@ def choice_groups(choice_names, n_positions: int, n_choices: int | None = None):
     return [(ps, list(names)) for names, ps in groups.items()]
 
 
-def _heatmap(ax, a, names, rows, first_col: bool):
-    im = ax.imshow(a, vmin=0, vmax=1, cmap="viridis", aspect="auto", interpolation="nearest")
+def _block(ax, frac, methods, ps, names, rows, titles: bool):
+    """One group of positions for every method, side by side in one image (a blank column between methods):
+    one axes per group instead of one per method and group keeps the figure cheap to lay out and draw.  The
+    columns are named once, under the first method (they are the same under every method)."""
+    c = len(names)
+    img = np.full((len(ps), len(methods) * (c + 1) - 1), np.nan)
+    for j, m in enumerate(methods):
+        img[:, j * (c + 1): j * (c + 1) + c] = frac[m].astype(float)[ps][:, :c]
+    from matplotlib import colormaps
+
+    cmap = colormaps["viridis"].with_extremes(bad="white")  # the gaps between methods
+    im = ax.imshow(img, vmin=0, vmax=1, cmap=cmap, aspect="auto", interpolation="nearest")
     ax.grid(False)
-    ax.set_xticks(range(len(names)), [_short_choice(n) for n in names], rotation=90)
-    ax.set_yticks(range(len(rows)), rows if first_col else [""] * len(rows))
-    ax.tick_params(length=0, labelleft=first_col)
+    # the columns are in the same order under every method: named once, under the first
+    ax.set_xticks(range(c), [_short_choice(n) for n in names], rotation=90)
+    ax.set_yticks(range(len(rows)), rows)
+    ax.tick_params(length=0)
     for s in ax.spines.values():
         s.set_visible(False)
+    if titles:
+        for j, m in enumerate(methods):
+            ax.text(j * (c + 1) + (c - 1) / 2, 1.02, m, transform=ax.get_xaxis_transform(), ha="center",
+                    va="bottom", color=method_color(m), fontweight="bold")
     return im
 
 
@@ -67,18 +82,16 @@ def plot_retention(frac: dict[str, np.ndarray], *, position_names=None, choice_n
     longest = max(len(_short_choice(x)) for _, names in groups for x in names)
     # per block: its rows plus its rotated column labels (about 0.055 in per character at 6 pt)
     heights = [0.15 * len(ps) + 0.06 * longest + 0.12 for ps, _ in groups]
-    fig, _ = new_figure(0, full=n > 2, height=0.4 + sum(heights))
-    gs = fig.add_gridspec(len(groups), n + 1, height_ratios=[len(ps) for ps, _ in groups],
-                          width_ratios=[1.0] * n + [0.06])
+    fig, axes = new_figure(2, len(groups), full=n > 2, height=0.45 + sum(heights), squeeze=False,
+                           gridspec_kw={"height_ratios": [len(ps) for ps, _ in groups], "width_ratios": [1, 0.012]})
     im = None
     for g, (ps, names) in enumerate(groups):
         rows = [str(position_names[p]) if position_names is not None else str(p) for p in ps]
-        for j, m in enumerate(methods):
-            ax = fig.add_subplot(gs[g, j])
-            im = _heatmap(ax, frac[m].astype(float)[ps][:, : len(names)], names, rows, j == 0)
-            if g == 0:
-                ax.set_title(m, color=method_color(m), fontweight="bold")
-    cax = fig.add_subplot(gs[:, n])
+        im = _block(axes[g, 0], frac, methods, ps, names, rows, g == 0)
+    gs = axes[0, 1].get_subplotspec().get_gridspec()
+    for ax in axes[:, 1]:
+        ax.remove()
+    cax = fig.add_subplot(gs[:, 1])
     fig.colorbar(im, cax=cax, label="share of seeds")
     cax.grid(False)
     if title:
@@ -109,6 +122,9 @@ def plot_trace(tr, *, method: str = REFERENCE, metric: str = "f", title: str | N
     axes[0].set_ylabel("sample mean of f")
     axes[1].set_ylabel("|S_t|")
     axes[1].set_yscale("log")
+    from matplotlib import ticker
+
+    axes[1].yaxis.set_minor_locator(ticker.LogLocator(10, subs=(2.0, 5.0)))  # fewer ticks: cheaper, as readable
     for ax in axes:
         ax.set_xlabel("iteration")
         ax.xaxis.get_major_locator().set_params(integer=True)
