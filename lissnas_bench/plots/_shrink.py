@@ -108,17 +108,21 @@ def plot_trace(tr, *, method: str = REFERENCE, metric: str = "f", title: str | N
     fig, axes = new_figure(2, 1, height=1.75)
     d = tr[tr["method"] == method] if len(tr) else tr
     color = method_color(method)
-    for _, g in d.groupby("seed", sort=True):
-        g = g.sort_values("iteration")
-        acc = g["accepted"].astype(bool).to_numpy() if "accepted" in g.columns else np.ones(len(g), bool)
-        it = g["iteration"].to_numpy()
-        for ax, col in zip(axes, ("sample_mean", "size")):
-            if col not in g.columns:
-                continue
-            v = g[col].to_numpy(np.float64)
-            ax.plot(it[acc], v[acc], color=color, alpha=0.45, linewidth=0.7, marker="o", markersize=2.2,
-                    markeredgewidth=0)
-            ax.scatter(it[~acc], v[~acc], s=9, facecolors="white", edgecolors=color, linewidths=0.6, zorder=3)
+    for ax, col in zip(axes, ("sample_mean", "size")):
+        if col not in d.columns or not len(d):
+            continue
+        # every seed in one line artist (NaN between seeds) and every rejected iteration in one scatter
+        xs, ys, rx, ry = [], [], [], []
+        for _, g in d.groupby("seed", sort=True):
+            g = g.sort_values("iteration")
+            acc = g["accepted"].astype(bool).to_numpy() if "accepted" in g.columns else np.ones(len(g), bool)
+            it, v = g["iteration"].to_numpy(np.float64), g[col].to_numpy(np.float64)
+            xs += [*it[acc], np.nan]
+            ys += [*v[acc], np.nan]
+            rx += list(it[~acc])
+            ry += list(v[~acc])
+        ax.plot(xs, ys, color=color, alpha=0.45, linewidth=0.7, marker="o", markersize=2.2, markeredgewidth=0)
+        ax.scatter(rx, ry, s=9, facecolors="white", edgecolors=color, linewidths=0.6, zorder=3)
     axes[0].set_ylabel("sample mean of f")
     axes[1].set_ylabel("|S_t|")
     axes[1].set_yscale("log")

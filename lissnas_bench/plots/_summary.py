@@ -16,7 +16,7 @@ import math
 import numpy as np
 
 from ._layout import bottom_legend, fit_layout, log_axis
-from .style import FULL_SPACE, REFERENCE, label_metric, method_color, new_figure, order_methods
+from .style import FULL_SPACE, label_metric, method_color, new_figure, order_methods
 
 #: the diversity columns of ``evaluate``, their panel titles, and their range (None: unbounded, log axis)
 DIVERSITY = (("coverage", "coverage", (0.0, 1.0)), ("entropy", "entropy (norm.)", (0.0, 1.0)),
@@ -68,7 +68,8 @@ def plot_distribution(dist, *, metric: str = "f", title: str | None = None, clip
     The f axis starts at the ``clip`` quantile of S so the interesting upper part stays readable (NB201 has a
     long tail of untrainable cells at 10 %); the axis label says so, and the violins use all values."""
     methods = [FULL_SPACE] + [m for m in methods_of(dist) if m != FULL_SPACE]
-    data = [_thin(dist.loc[dist["method"] == m, "value"].to_numpy(np.float64)) for m in methods]
+    by = {m: g.to_numpy(np.float64) for m, g in dist.groupby("method", sort=False)["value"]} if len(dist) else {}
+    data = [_thin(by.get(m, np.empty(0))) for m in methods]
     keep = [i for i, d in enumerate(data) if d.size]
     methods, data = [methods[i] for i in keep], [data[i] for i in keep]
     fig, ax = new_figure(height=0.55 + _ROW * 1.5 * max(len(methods), 1))
@@ -82,10 +83,9 @@ def plot_distribution(dist, *, metric: str = "f", title: str | None = None, clip
         body.set_edgecolor(method_color(FULL_SPACE) if full else "black")
         body.set_linewidth(0.8 if full else 0.4)
         body.set_alpha(1.0 if full else 0.75)
-    for yy, d in zip(y, data):
-        q1, med, q3 = np.percentile(d, [25, 50, 75])
-        ax.hlines(yy, q1, q3, color="black", linewidth=1.6)
-        ax.scatter([med], [yy], color="white", s=6, zorder=3, edgecolors="black", linewidths=0.3)
+    q1, med, q3 = np.array([np.percentile(d, [25, 50, 75]) for d in data]).T  # one artist each, not one per row
+    ax.hlines(y, q1, q3, color="black", linewidth=1.6)
+    ax.scatter(med, y, color="white", s=6, zorder=3, edgecolors="black", linewidths=0.3)
     hi = max(float(np.max(d)) for d in data)
     lo = min(float(np.min(d)) for d in data)
     label = label_metric(metric)
@@ -99,18 +99,24 @@ def plot_distribution(dist, *, metric: str = "f", title: str | None = None, clip
     return fit_layout(fig)
 
 
-def _dots(ax, res, col, methods, y, reference):
-    for m, yy in zip(methods, y):
-        mean, lo, hi = mean_ci(res.loc[res["method"] == m, col])
-        if not math.isfinite(mean):
-            continue
-        c = method_color(m)
-        top = 4 if m == reference else 3
-        ax.hlines(yy, lo, hi, color=c, linewidth=1.2, zorder=top - 1)
-        ax.scatter([mean], [yy], s=14, color=c, edgecolors="black", linewidths=0.4, zorder=top)
+def _cis(res, col, methods) -> np.ndarray:
+    """``(methods, 3)``: mean, lo, hi of ``col`` over seeds per method."""
+    by = {m: g.to_numpy(np.float64) for m, g in res.groupby("method", sort=False)[col]}
+    return np.array([mean_ci(by.get(m, [])) for m in methods]).reshape(len(methods), 3)
 
 
-def plot_diversity(res, *, title: str | None = None, reference: str = REFERENCE):
+def _dots(ax, res, col, methods, y):
+    """Dot (mean) and line (interval) per method row: one artist of each for all rows (every method has its
+    own row, so nothing overlaps and the drawing order does not matter)."""
+    ci = _cis(res, col, methods)
+    colours = [method_color(m) for m in methods]
+    ok = np.isfinite(ci[:, 0])
+    ax.hlines(y[ok], ci[ok, 1], ci[ok, 2], colors=[c for c, k in zip(colours, ok) if k], linewidth=1.2, zorder=3)
+    ax.scatter(ci[ok, 0], y[ok], s=14, c=[c for c, k in zip(colours, ok) if k], edgecolors="black",
+               linewidths=0.4, zorder=4)
+
+
+def plot_diversity(res, *, title: str | None = None):
     """Coverage, entropy, pairwise distance and pocket count of S′: the mean over seeds (dot) and its 95 %
     bootstrap interval (line), a row per method, a panel per measure (2 × 2)."""
     cols = [c for c in DIVERSITY if c[0] in res.columns and res[c[0]].notna().any()]
@@ -122,7 +128,7 @@ def plot_diversity(res, *, title: str | None = None, reference: str = REFERENCE)
     axes = axes.ravel()
     for ax, (c, lab, bounds) in zip(axes, cols):
         y = _method_rows(ax, methods)
-        _dots(ax, res, c, methods, y, reference)
+        _dots(ax, res, c, methods, y)
         if bounds is None:
             log_axis(ax, res[c].to_numpy(np.float64), pad=1.6)
         else:
@@ -137,18 +143,17 @@ def plot_diversity(res, *, title: str | None = None, reference: str = REFERENCE)
     return fit_layout(fig)
 
 
-def plot_kendall(res, *, title: str | None = None, proxy: str | None = None, reference: str = REFERENCE):
+def plot_kendall(res, *, title: str | None = None, proxy: str | None = None):
     """Kendall τ-b between the proxy and f over each S′ (bars: mean over seeds, 95 % bootstrap interval) and
     over S (dashed line)."""
     methods = methods_of(res)
     fig, ax = new_figure(height=0.75 + _ROW * 1.3 * len(methods))
     y = _method_rows(ax, methods)
-    for m, yy in zip(methods, y):
-        mean, lo, hi = mean_ci(res.loc[res["method"] == m, "kendall_tau_shrunk"])
-        if math.isfinite(mean):
-            ax.barh(yy, mean, height=0.65, color=method_color(m), zorder=2)
-            ax.errorbar(mean, yy, xerr=[[mean - lo], [hi - mean]], color="black", linewidth=0.6, capsize=1.5,
-                        zorder=3)
+    ci = _cis(res, "kendall_tau_shrunk", methods)
+    ok = np.isfinite(ci[:, 0])
+    ax.barh(y[ok], ci[ok, 0], height=0.65, color=[method_color(m) for m, k in zip(methods, ok) if k], zorder=2)
+    ax.errorbar(ci[ok, 0], y[ok], xerr=[ci[ok, 0] - ci[ok, 1], ci[ok, 2] - ci[ok, 0]], fmt="none", ecolor="black",
+                elinewidth=0.6, capsize=1.5, zorder=3)
     ax.axvline(0, color="black", linewidth=0.5)
     handles, labels = [], []
     if "kendall_tau_full" in res.columns and res["kendall_tau_full"].notna().any():

@@ -148,14 +148,14 @@ def target_figures(out, t: dict, res, dist, tr, frac: dict, curves=None, shrink_
         save(plot_size_tradeoff(res, full_size=t["space_size"], full_mean=full_mean, metric=t["metric"],
                                 title=title, reference=reference), "size_tradeoff")
         if any(c[0] in res.columns for c in DIVERSITY):
-            save(plot_diversity(res, title=title, reference=reference), "diversity")
+            save(plot_diversity(res, title=title), "diversity")
         if frac:
             save(plot_retention(frac, position_names=t.get("position_names"), choice_names=t.get("choice_names"),
                                 title=title), "retention")
         if len(tr) and (tr["method"] == reference).any():
             save(plot_trace(tr, method=reference, metric=t["metric"], title=title), "trace")
         if "kendall_tau_shrunk" in res.columns and res["kendall_tau_shrunk"].notna().any():
-            save(plot_kendall(res, title=title, proxy=t.get("proxy"), reference=reference), "kendall")
+            save(plot_kendall(res, title=title, proxy=t.get("proxy")), "kendall")
         if curves is not None and len(curves):
             from .search import plot_search_regret
 
