@@ -110,11 +110,11 @@ def plot_search_regret(curves, *, title: str | None = None, x: str = "queries", 
                 ax.set_title(f"{opt}")
             ax.set_xlabel("total queries (shrink + search)")
         # the first queries' regret (NB201 has untrainable cells at 10 %) would flatten everything else: the y-axis
-        # starts at 0 and ends a little above the worst mean regret after a tenth of the queries
+        # starts at (just below) 0 and ends a little above the worst mean regret after a tenth of the queries
         late = bands[bands["queries"] >= 0.1 * bands["queries"].max()]
         top = float(np.nanmax(late["hi"].fillna(late["mean"]))) if len(late) else math.nan
-        if math.isfinite(top) and top > 0:
-            axes[0].set_ylim(0, 1.15 * top)
+        if math.isfinite(top) and top > 0:  # a little below 0, so that a curve at regret 0 is not half hidden
+            axes[0].set_ylim(-0.025 * top, 1.15 * top)
         else:
             axes[0].set_ylim(bottom=0)
         axes[0].set_ylabel("regret")
