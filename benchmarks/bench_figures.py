@@ -12,7 +12,8 @@ Measured in one run, so the ratios compare like with like on a shared machine:
 * ``make_figures`` for the whole folder, in-process and with ``--workers`` processes (when > 1).
 
 Prints a markdown table.  Works on the code before ``FigureOptions`` existed too (then the formats are fixed to
-PNG + SVG), which is how the "before" numbers in docs/report.md were taken.
+PNG + SVG), which is how the "before" numbers in the README were taken (run it with PYTHONPATH pointing at
+a checkout of the older code).
 """
 
 from __future__ import annotations
