@@ -43,26 +43,37 @@ _FIGURE_TEXT = {
     "quality_vs_spend": "Quality against what each method actually spent: a point per method and budget at its mean "
                         "number of distinct queries (x), with the 95 % bootstrap interval of the metric's mean; lines "
                         "join a method's budgets. The reference method is drawn on top.",
-    "distribution": "Distribution of f over the full space S (grey) and over each method's S′ (all seeds pooled; "
-                    "a sample of S′ where it is large). Bars: interquartile range; dot: median.",
-    "size_tradeoff": "Size of S′ against the mean of f over S′ (left) and against the regret (right), one point "
-                     "per seed; the star is the full space. Up-left is better on the left panel, down-left on "
-                     "the right one.",
-    "diversity": "Diversity of S′ (mean ± std over seeds): share of (position, choice) pairs kept, mean "
-                 "normalised per-position entropy, mean pairwise normalised distance, and the number of "
-                 "connected pockets.",
-    "retention": "Share of seeds whose S′ keeps each (position, choice): rows are positions, columns choices "
-                 "(named when every position offers the same ones, else their index in `space.choice_names`). "
+    "distribution": "Distribution of f over the full space S (hollow) and over each method's S′ (all seeds pooled; "
+                    "a sample of S′ where it is large). Bars: interquartile range; dot: median. The f axis starts "
+                    "at the 5th percentile of S (stated under the axis) so the upper part stays readable; the "
+                    "violins use all values.",
+    "size_tradeoff": "Size of S′ (log axis) against the mean of f over S′ (left; dashed: the mean over the full "
+                     "space S, whose size is in the title) and against the regret (right), one point per seed. "
+                     "LISSNAS, the reference, is drawn on top as filled dots and the other methods as rings, so "
+                     "coinciding points stay visible. Up-left is better on the left panel, down-left on the right "
+                     "one.",
+    "diversity": "Diversity of S′, a row per method: share of (position, choice) pairs kept, mean normalised "
+                 "per-position entropy, mean pairwise normalised distance, and the number of connected pockets "
+                 "(log axis). Dot: mean over seeds; line: its 95 % percentile-bootstrap interval, which stays "
+                 "inside [0, 1] for the bounded measures.",
+    "retention": "Share of seeds whose S′ keeps each (position, choice): rows are positions, columns the space's "
+                 "choices by name (positions offering different choices get their own block). "
                  "Yellow everywhere = nothing pruned; dark cells = choices a method removes on most seeds.",
-    "trace": "LISSNAS iterations, a line per seed: the mean of f over the iteration's sample (left) and |S_t| "
-             "(right). Hollow markers are iterations that did not improve and were rejected.",
-    "kendall": "Kendall τ-b between the proxy and f over each S′ (bars, mean ± std) and over S (dashed).",
+    "trace": "LISSNAS iterations: the mean of f over the iteration's sample (left) and |S_t| (right), a line per "
+             "seed through its accepted iterations (filled); hollow markers are iterations that did not improve, "
+             "were rejected and discarded.",
+    "kendall": "Kendall τ-b between the proxy and f over each S′ (bars: mean over seeds, 95 % percentile-"
+               "bootstrap interval) and over the full space S (dashed). Range restriction: ranking inside a small "
+               "space of similar networks is harder than over the whole space, so a poor but wide S′ can show a "
+               "higher τ than a good narrow one; compare τ only between spaces of similar size and spread.",
     "search_regret": "Search after shrinking: regret (max f over S − best f found) against total queries, the "
                      "shrinker's included (mean and 95 % t-interval over seeds), a panel per optimizer, a line per "
-                     "shrinker; `full` (dashed) searches the whole space with the same total budget. Left of the "
-                     "dotted line (the shrink budget) the curves show the shrinker's own incumbent.",
+                     "shrinker, LISSNAS (thicker) on top; `full` (dashed) searches the whole space with the same "
+                     "total budget. Left of the dotted line (the shrink budget) the curves show the shrinker's own "
+                     "incumbent.",
 }
-_FIGURE_ORDER = ("quality_vs_spend", "size_tradeoff", "distribution", "diversity", "retention", "trace", "kendall", "search_regret")
+_FIGURE_ORDER = ("quality_vs_spend", "size_tradeoff", "distribution", "diversity", "retention", "trace", "kendall",
+                 "search_regret")
 _SEARCH_COL = re.compile(r"^search_regret@(\d+)\[(.+)\]_mean$")
 
 
@@ -224,8 +235,9 @@ def render_report(manifest: dict, results, summary, figures: dict[str, dict[str,
         out += [f"> **Incomplete**: {done} of {total} cells finished; re-run the same command to resume.", ""]
     if "_all" in figures and "overview" in figures["_all"]:
         out += ["## Overview", "", f"![overview]({figures['_all']['overview']})", "",
-                "Size of S′ against the mean of f over S′ per benchmark, a point per method and seed; the star "
-                "is the full space.", ""]
+                "Size of S′ against the mean of f over S′ per benchmark, a point per method and seed; dashed: the "
+                "mean over the full space S (its size in each panel's title). LISSNAS is drawn on top as filled "
+                "dots, the other methods as rings.", ""]
     out += _statistics_lines(manifest, summary, comparisons)
     out += ["## Summary (mean ± std over seeds)", "", summary_markdown(summary)]
     out.append("Columns: size of S′ = |S′|; log10 reduction = log10(|S|/|S′|); mean / best f over S′ "
@@ -254,7 +266,7 @@ def render_report(manifest: dict, results, summary, figures: dict[str, dict[str,
             "`results.parquet` (a row per method × seed), `summary.csv`, `traces.parquet`, "
             "`distributions.parquet`, " + ("`curves.parquet` (the searches' anytime curves), " if search else "")
             + "`manifest.json`, `spaces/*.json` (each shrunk space, loadable with "
-            "`lissnas_bench.shrinkers.load_shrunk`), `figures/*.png|svg`.", ""]
+            "`lissnas_bench.shrinkers.load_shrunk`), `figures/*.png` (and SVG / PDF when asked for).", ""]
     return "\n".join(out)
 
 

@@ -180,6 +180,7 @@ def test_outputs(serial_run):
     assert man["status"] == "complete" and man["cells"]["ran"] == 6 and len(man["keys"]) == 6
     assert (serial_run / "figures" / "analognas-cifar10" / "search_regret.png").exists()
     assert "search regret@120 [re]" in (serial_run / "report.md").read_text()
+    assert not (serial_run / "figures" / "analognas-cifar10" / "search_regret.svg").exists()  # PNG unless asked
 
 
 def test_local_processes_give_identical_results(serial_run, tmp_path):

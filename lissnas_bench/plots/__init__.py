@@ -1,6 +1,9 @@
-"""Figures.  ``style`` holds the one look every figure shares; ``compare`` draws the comparison report's figures.
+"""Figures.  ``style`` holds the one look every figure shares and ``FigureOptions``; ``compare`` draws the
+comparison report's figures, ``search`` the searches' regret curves, ``locality`` the locality analysis'.
 
->>> from lissnas_bench.plots import figure_style, method_color, save_figure
+>>> from lissnas_bench.plots import FigureOptions, figure_options_from_cli, figure_style, save_figure
+>>> figure_options_from_cli("png,svg", 300, None).formats
+('png', 'svg')
 """
 
 from __future__ import annotations
@@ -11,12 +14,17 @@ from .style import (
     FULL_SPACE,
     FULL_WIDTH,
     METHOD_ORDER,
+    REFERENCE,
+    FigureOptions,
+    current_options,
+    figure_options_from_cli,
     figure_style,
     method_color,
     method_colors,
     new_figure,
     order_methods,
     save_figure,
+    use_figure_options,
 )
 
 __all__ = [
@@ -25,10 +33,15 @@ __all__ = [
     "FULL_SPACE",
     "FULL_WIDTH",
     "METHOD_ORDER",
+    "REFERENCE",
+    "FigureOptions",
+    "current_options",
+    "figure_options_from_cli",
     "figure_style",
     "method_color",
     "method_colors",
     "new_figure",
     "order_methods",
     "save_figure",
+    "use_figure_options",
 ]

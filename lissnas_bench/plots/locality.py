@@ -1,7 +1,7 @@
 """Figures of the locality analysis, drawn from a ``LocalityResult`` (never from the benchmark itself).
 
-Each ``plot_*`` returns a matplotlib ``Figure`` at paper column width in the project style; ``make_figures``
-saves them all as PNG + SVG.
+Each ``plot_*`` returns a matplotlib ``Figure`` at paper column width in the project style, laid out;
+``make_figures`` saves them all in the ``FigureOptions``' formats (PNG by default).
 
 >>> from lissnas_bench.locality import analyze_locality
 >>> from lissnas_bench.plots.locality import plot_abs_diff
@@ -15,7 +15,17 @@ from pathlib import Path
 
 import numpy as np
 
-from .style import COLUMN_WIDTH, FULL_WIDTH, figure_style, label_metric, new_figure, palette, save_figure
+from ._layout import bottom_legend, fit_layout
+from .style import (
+    COLUMN_WIDTH,
+    FigureOptions,
+    current_options,
+    figure_style,
+    label_metric,
+    new_figure,
+    palette,
+    save_figure,
+)
 
 #: file stem -> drawing function, in the order report.md shows them
 FIGURES = ("abs_diff", "correlation", "rwa", "fdc", "enrichment", "local_optima")
@@ -46,65 +56,62 @@ def _dist_label(res) -> str:
     return "graph edit distance" if res.distance == "ged" else "Hamming distance d"
 
 
+def _boxes(ax, res, colour) -> bool:
+    """Boxes of the sampled |Δf| per distance (5-25-50-75-95 %); False when there are none."""
+    stats = [{"med": q["q50"], "q1": q["q25"], "q3": q["q75"], "whislo": q["q05"], "whishi": q["q95"],
+              "fliers": [], "label": str(k)} for k, q in zip(res.distances, res.abs_diff_quantiles_by_distance) if q]
+    if stats:
+        ax.bxp(stats, positions=[k for k, q in zip(res.distances, res.abs_diff_quantiles_by_distance) if q],
+               widths=0.5, showfliers=False, patch_artist=True,
+               boxprops={"facecolor": (*colour, 0.15), "edgecolor": colour, "linewidth": 0.5},
+               medianprops={"color": colour, "linewidth": 0.6}, whiskerprops={"color": colour, "linewidth": 0.5},
+               capprops={"color": colour, "linewidth": 0.5})
+    return bool(stats)
+
+
+def _random_pairs(ax, res) -> tuple[list, list]:
+    """The random-pair baseline: mean (dashed) inside its interval (dark band), and its 25-75 % (light band);
+    every band has a legend entry."""
+    r = _nan(res.random_pair_mean_abs_diff)
+    rlo, rhi = (_nan(x) for x in (res.random_pair_mean_abs_diff_ci or [None, None]))
+    line = ax.axhline(r, color="0.35", linestyle="--", linewidth=0.8)
+    handles = [line]
+    if np.isfinite(rlo) and np.isfinite(rhi):
+        handles = [(ax.axhspan(rlo, rhi, color="0.5", alpha=0.3, linewidth=0), line)]
+    labels = ["random pairs: mean |Δf| (95 % CI)"]
+    q = res.random_pair_abs_diff_quantiles
+    if q:
+        handles.append(ax.axhspan(q["q25"], q["q75"], color="0.5", alpha=0.1, linewidth=0))
+        labels.append("random pairs: 25–75 % of |Δf|")
+    return handles, labels
+
+
 def plot_abs_diff(res):
     """Mean |Δf| against distance (bootstrap interval), boxes of the sampled |Δf| distribution (5-25-50-75-95 %),
-    and the random-pair baseline as a band."""
+    and the random-pair baseline: its mean (dashed, with its interval) and its interquartile range (band)."""
+    from matplotlib.patches import Patch
+
     pal = palette()
     d = np.array(res.distances)
     mean = _arr(res.mean_abs_diff_by_distance)
     lo, hi = _ci(res.mean_abs_diff_ci, len(d))
     with figure_style():
         fig, ax = new_figure()
-        stats = []
-        for k, q in zip(d, res.abs_diff_quantiles_by_distance):
-            if q:
-                stats.append(
-                    {
-                        "med": q["q50"],
-                        "q1": q["q25"],
-                        "q3": q["q75"],
-                        "whislo": q["q05"],
-                        "whishi": q["q95"],
-                        "fliers": [],
-                        "label": str(k),
-                    }
-                )
-        if stats:
-            where = [k for k, q in zip(d, res.abs_diff_quantiles_by_distance) if q]
-            ax.bxp(
-                stats,
-                positions=where,
-                widths=0.5,
-                showfliers=False,
-                patch_artist=True,
-                boxprops={"facecolor": (*pal[0], 0.15), "edgecolor": pal[0], "linewidth": 0.5},
-                medianprops={"color": pal[0], "linewidth": 0.6},
-                whiskerprops={"color": pal[0], "linewidth": 0.5},
-                capprops={"color": pal[0], "linewidth": 0.5},
-            )
+        boxes = _boxes(ax, res, pal[0])
         yerr = np.vstack([mean - lo, hi - mean])
         yerr = np.where(np.isfinite(yerr), np.maximum(yerr, 0), 0)
-        ax.errorbar(d, mean, yerr=yerr, color=pal[3], marker="o", capsize=2, label="mean |Δf| (CI)", zorder=3)
-        r = _nan(res.random_pair_mean_abs_diff)
-        rlo, rhi = (_nan(x) for x in (res.random_pair_mean_abs_diff_ci or [None, None]))
-        ax.axhline(r, color="0.35", linestyle="--", linewidth=0.8, label="random pairs")
-        if np.isfinite(rlo) and np.isfinite(rhi):
-            ax.axhspan(rlo, rhi, color="0.5", alpha=0.15, linewidth=0)
-        q = res.random_pair_abs_diff_quantiles
-        if q:
-            ax.axhspan(q["q25"], q["q75"], color="0.5", alpha=0.07, linewidth=0)
+        handles = [ax.errorbar(d, mean, yerr=yerr, color=pal[3], marker="o", capsize=2, zorder=3)]
+        labels = ["mean |Δf| at distance d (95 % CI)"]
+        if boxes:
+            handles.append(Patch(facecolor=(*pal[0], 0.15), edgecolor=pal[0], linewidth=0.5))
+            labels.append("pairs at distance d (5–25–50–75–95 %)")
+        h, lab = _random_pairs(ax, res)
         ax.set_xticks(d)
         ax.set_xlabel(_dist_label(res))
         ax.set_ylabel(f"|Δ {_ylabel(res)}|")
         ax.set_title(_title(res))
         ax.set_ylim(bottom=0)
-        from matplotlib.patches import Patch
-
-        handles, labels = ax.get_legend_handles_labels()
-        if stats:
-            handles.append(Patch(facecolor=(*pal[0], 0.15), edgecolor=pal[0], linewidth=0.5))
-            labels.append("sampled pairs (5–25–50–75–95 %)")
-        ax.legend(handles, labels, loc="upper left")
+        fit_layout(fig, bottom=bottom_legend(fig, handles + h, labels + lab, max_cols=2))
     return fig
 
 
@@ -125,12 +132,14 @@ def plot_correlation(res):
         ax.set_ylabel("correlation")
         ax.set_title(_title(res))
         ax.legend(loc="upper right")
+        fit_layout(fig)
     return fig
 
 
 def plot_rwa(res):
-    """Random-walk autocorrelation against lag: exact (or walk) curve, the walk estimate with its interval, and
-    the correlation length."""
+    """Random-walk autocorrelation against lag: exact (or walk) curve, the walk estimate with its pointwise
+    bootstrap interval, and the correlation length ℓ = −1/ln|ρ(1)| (in the legend: ρ is not exponential in h,
+    so no exp(−h/ℓ) curve is drawn)."""
     pal = palette()
     h = np.arange(1, len(res.rwa_by_lag) + 1)
     rwa = _arr(res.rwa_by_lag)
@@ -139,8 +148,10 @@ def plot_rwa(res):
     with figure_style():
         fig, ax = new_figure()
         exact = res.rwa_method.startswith("exact")
+        ell = res.correlation_length
+        ell_text = f"correlation length ℓ = {ell:.2f}" if ell is not None and np.isfinite(ell) else None
         if exact:
-            ax.plot(h, rwa, color=pal[0], marker="o", label="exact")
+            ax.plot(h, rwa, color=pal[0], marker="o", label="exact" + (f" ({ell_text})" if ell_text else ""))
         yerr = np.vstack([walk - lo, hi - walk])
         yerr = np.where(np.isfinite(yerr), np.maximum(yerr, 0), 0)
         ax.errorbar(
@@ -151,17 +162,15 @@ def plot_rwa(res):
             marker="s",
             linestyle="none" if exact else "-",
             capsize=2,
-            label=f"{res.settings.walks if exact else res.settings.samples} walks",
+            label=f"{res.settings.walks if exact else res.settings.samples} walks (pointwise 95 % bootstrap CI)"
+            + ("" if exact or not ell_text else f", {ell_text}"),
         )
-        ell = res.correlation_length
-        if ell is not None and np.isfinite(ell) and ell > 0:
-            ax.plot(h, np.exp(-h / ell), color="0.4", linestyle=":", linewidth=0.8, label=f"exp(−h/ℓ), ℓ = {ell:.2f}")
         ax.axhline(0, color="0.6", linewidth=0.5)
         ax.set_xticks(h)
         ax.set_xlabel("lag h (random-walk steps)")
         ax.set_ylabel("autocorrelation ρ(h)")
         ax.set_title(_title(res))
-        ax.legend(loc="upper right")
+        fit_layout(fig, bottom=bottom_legend(fig, *ax.get_legend_handles_labels(), max_cols=1))
     return fig
 
 
@@ -199,6 +208,7 @@ def plot_fdc(res):
             if hasattr(h, "set_sizes"):
                 h.set_sizes([8.0])
                 h.set_alpha(0.8)
+        fit_layout(fig)
     return fig
 
 
@@ -218,6 +228,7 @@ def plot_enrichment(res):
         ax.set_ylabel("P(neighbour in top q | top q) / chance")
         ax.set_title(_title(res))
         ax.legend(loc="upper right")
+        fit_layout(fig)
     return fig
 
 
@@ -257,6 +268,7 @@ def plot_local_optima(res):
             axes[1].set_yscale("log")
             axes[1].set_xlabel(f"{_ylabel(res)} of the local optimum")
             axes[1].set_ylabel("basin size")
+        fit_layout(fig)
     return fig
 
 
@@ -270,12 +282,14 @@ _PLOTS = {
 }
 
 
-def make_figures(res, out_dir: str | Path) -> dict[str, list[Path]]:
-    """Draw and save every locality figure of ``res`` into ``out_dir`` (PNG + SVG, atomic)."""
+def make_figures(res, out_dir: str | Path, options: FigureOptions | None = None) -> dict[str, list[Path]]:
+    """Draw and save every locality figure of ``res`` into ``out_dir`` in the options' formats (atomic writes;
+    default: the current options, PNG only)."""
+    o = options or current_options()
     out = {}
-    for name in FIGURES:
-        fig = _PLOTS[name](res)
-        out[name] = save_figure(fig, Path(out_dir) / name)
+    with figure_style(o):
+        for name in FIGURES:
+            out[name] = save_figure(_PLOTS[name](res), Path(out_dir) / name, o)
     return out
 
 
@@ -285,7 +299,7 @@ def plot_compare(results, labels=None):
     pal = palette()
     labels = labels or [r.label for r in results]
     with figure_style():
-        fig, axes = new_figure(ncols=2, nrows=2, width=FULL_WIDTH, height=4.2)
+        fig, axes = new_figure(ncols=2, nrows=2, full=True, height=4.2)
         (a1, a2), (a3, a4) = axes
         for k, (r, lab) in enumerate(zip(results, labels)):
             c = pal[k % len(pal)]
@@ -317,7 +331,7 @@ def plot_compare(results, labels=None):
         a4.set_yscale("log")
         a4.set_xlabel("top fraction q")
         a4.set_ylabel("neighbour enrichment")
-        a1.legend(loc="lower right")
+        fit_layout(fig, bottom=bottom_legend(fig, *a1.get_legend_handles_labels()))
     return fig
 
 
