@@ -26,23 +26,23 @@ class CellsFailed(RuntimeError):
                          f"{summary.out} and a re-run retries only the failed ones")
 
 
-def _publisher(figures: bool, workers: int):
+def _publisher(figures: bool, workers: int, options=None):
     """The engine's ``publish`` hook: figures and report.md once the tables are written."""
     def publish(out, plan):
         from .report import publish as draw
 
-        draw(out, plan, figures=figures, workers=workers)
+        draw(out, plan, figures=figures, workers=workers, options=options)
 
     return publish
 
 
 def run_comparison(config, out: str | os.PathLike, *, force: bool = False, progress=None, figures: bool = True,
-                   workers: int = 1, executor=None):
+                   workers: int = 1, executor=None, figure_options=None):
     """Run (or resume) a comparison into ``out``; returns its results table (a row per method × seed, plus the
     ``full`` rows of a comparison with search).  Raises ``CellsFailed`` after writing everything when a cell
     failed.  ``workers > 1`` runs (target, seed) groups in that many processes; the numbers do not depend on it."""
     s = run_experiment(config, out, executor=executor or make_executor(workers=workers), force=force,
-                       progress=progress, publish=_publisher(figures, workers))
+                       progress=progress, publish=_publisher(figures, workers, figure_options))
     if s.failed:
         raise CellsFailed(s)
     return s.results
@@ -50,13 +50,13 @@ def run_comparison(config, out: str | os.PathLike, *, force: bool = False, progr
 
 def run_sweep(config, out: str | os.PathLike, *, executor=None, workers: int | None = None,
               scheduler: str | None = None, dask_local: int | None = None, force: bool = False, progress=None,
-              figures: bool = True) -> RunSummary:
+              figures: bool = True, figure_options=None) -> RunSummary:
     """Run (or resume) a sweep (a YAML path, a dict or an ``Experiment``) on local processes (``workers``,
     default all cores; 1 = this process) or Dask (``scheduler`` / ``dask_local``).  A failing cell is recorded
     with its error and the sweep goes on; the summary counts it."""
     executor = executor or make_executor(workers=workers, scheduler=scheduler, dask_local=dask_local)
     return run_experiment(config, out, executor=executor, force=force, progress=progress,
-                          publish=_publisher(figures, 1))
+                          publish=_publisher(figures, 1, figure_options))
 
 
 def run_sensitivity(target, grid: dict, fixed: dict | None, out: str | os.PathLike, *, seeds: int = 5,

@@ -277,7 +277,7 @@ def write_report(out, *, manifest: dict, results, summary, figures: dict[str, di
     return path
 
 
-def publish(out, plan=None, *, figures: bool = True, workers: int = 1) -> Path:
+def publish(out, plan=None, *, figures: bool = True, workers: int = 1, options=None) -> Path:
     """Draw the figures of a results folder (its tables must be written) and write its ``report.md``.
 
     >>> from lissnas_bench.report import publish
@@ -311,15 +311,16 @@ def publish(out, plan=None, *, figures: bool = True, workers: int = 1) -> Path:
         t0 = time.perf_counter()
         with _pool(workers) as pool:
             figs = make_figures(folder.root, manifest=man, results=shrink, traces=pd.read_parquet(folder.traces),
-                                distributions=pd.read_parquet(folder.distributions), cells=cells, pool=pool, **extra)
-        _spend_figures(folder, man, summary, figs)
+                                distributions=pd.read_parquet(folder.distributions), cells=cells, pool=pool,
+                                options=options, reference=man.get("statistics_reference") or "lissnas", **extra)
+        _spend_figures(folder, man, summary, figs, options)
         log.info("%d figures drawn in %.1f s", sum(len(v) for v in figs.values()), time.perf_counter() - t0)
     comparisons = pd.read_csv(folder.comparisons) if folder.comparisons.exists() else None
     return write_report(folder.root, manifest=man, results=results, summary=summary, figures=figs,
                         comparisons=comparisons)
 
 
-def _spend_figures(folder, man: dict, summary, figs: dict) -> None:
+def _spend_figures(folder, man: dict, summary, figs: dict, options=None) -> None:
     """Per target: quality against the queries each method actually spent (``plots.spend``)."""
     from .plots.spend import plot_quality_vs_spend
     from .plots.style import figure_style, save_figure
@@ -330,10 +331,10 @@ def _spend_figures(folder, man: dict, summary, figs: dict) -> None:
                        & (summary["metric"] == t["metric"])]
         if rows.empty or "queries_mean" not in rows.columns:
             continue
-        with figure_style():
+        with figure_style(options):
             fig = plot_quality_vs_spend(rows, reference=ref, title=f"{t['benchmark_id']} / {t['dataset']}")
-            save_figure(fig, folder.figures / t["key"] / "quality_vs_spend")
-        figs.setdefault(t["key"], {})["quality_vs_spend"] = f"figures/{t['key']}/quality_vs_spend.png"
+            paths = save_figure(fig, folder.figures / t["key"] / "quality_vs_spend", options)
+        figs.setdefault(t["key"], {})["quality_vs_spend"] = str(paths[0].relative_to(folder.root))
 
 
 def _pool(workers: int):

@@ -26,6 +26,8 @@ from lissnas_bench.plots import compare as C
 from lissnas_bench.plots import locality as L
 from lissnas_bench.plots._layout import text_problems
 from lissnas_bench.plots.search import plot_search_regret, save_search_figures
+from lissnas_bench.plots.sensitivity import plot_sensitivity
+from lissnas_bench.plots.spend import plot_quality_vs_spend
 from lissnas_bench.plots.style import FigureOptions, figure_options_from_cli, figure_style, save_figure
 
 BASELINES = Path(__file__).parent / "baseline_images"
@@ -71,6 +73,8 @@ FIGURES = {
     "search_regret_one": lambda: plot_search_regret(_curves(("rs",)), title="toy-nb201 / data0", shrink_budget=1000),
     **{f"locality_{n}": (lambda n=n: L._PLOTS[n](fd.locality_result())) for n in L.FIGURES},
     "locality_compare": lambda: L.plot_compare([fd.locality_result(), fd.locality_result("toy-graph:g:valid")]),
+    "quality_vs_spend": lambda: plot_quality_vs_spend(fd.spend_summary(), title="toy-nb201 / data0"),
+    "sensitivity": lambda: plot_sensitivity(fd.sensitivity_table(), ["k", "radius"], title="LISSNAS sensitivity"),
 }
 
 

@@ -15,7 +15,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..experiments.sensitivity import MEASURES
-from .style import FULL_WIDTH, new_figure
+from ._layout import fit_layout
+from .style import new_figure
 
 
 def plot_sensitivity(table, params: list[str], *, title: str | None = None):
@@ -23,7 +24,7 @@ def plot_sensitivity(table, params: list[str], *, title: str | None = None):
     cols_p = params[1] if len(params) > 1 else None
     rows = list(dict.fromkeys(table[rows_p]))
     cols = list(dict.fromkeys(table[cols_p])) if cols_p else [""]
-    fig, axes = new_figure(len(MEASURES), width=FULL_WIDTH, height=1.2 + 0.28 * len(rows), squeeze=False)
+    fig, axes = new_figure(len(MEASURES), full=True, height=1.2 + 0.28 * len(rows), squeeze=False)
     for ax, (m, head) in zip(axes[0], MEASURES):
         grid = np.full((len(rows), len(cols)), np.nan)
         for _, r in table.iterrows():
@@ -45,4 +46,4 @@ def plot_sensitivity(table, params: list[str], *, title: str | None = None):
         ax.grid(False)
     if title:
         fig.suptitle(title)
-    return fig
+    return fit_layout(fig)

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .style import FULL_WIDTH, method_color, new_figure, order_methods
+from ._layout import bottom_legend, fit_layout
+from .style import method_color, new_figure, order_methods
 
 MEASURES = (("recall", "recall@q"), ("regret", "regret"), ("top_components_hit", "top components hit"))
 
@@ -28,8 +29,7 @@ def plot_quality_vs_spend(summary, *, measures=MEASURES, reference: str = "lissn
     shrink = summary[summary["queries_mean"].notna()] if "queries_mean" in summary.columns else summary
     methods = order_methods(list(dict.fromkeys(shrink["method"])))
     methods = [m for m in methods if m != reference] + ([reference] if reference in methods else [])
-    fig, axes = new_figure(max(1, len(measures)), width=FULL_WIDTH if len(measures) > 1 else 3.5,
-                           height=2.2, squeeze=False)
+    fig, axes = new_figure(max(1, len(measures)), full=len(measures) > 1, height=2.2, squeeze=False)
     for ax, (m, head) in zip(axes[0], measures):
         for z, name in enumerate(methods):
             g = shrink[shrink["method"] == name].sort_values("budget")
@@ -41,11 +41,9 @@ def plot_quality_vs_spend(summary, *, measures=MEASURES, reference: str = "lissn
             ax.errorbar(x, y, yerr=np.nan_to_num(err), color=method_color(name.split("(")[0]), marker="o",
                         markersize=3.5 if is_ref else 2.5, lw=1.4 if is_ref else 0.9, capsize=1.5,
                         label=name, zorder=10 + z)
-        ax.set_xlabel("queries spent (mean over seeds)")
+        ax.set_xlabel("queries spent (mean)")
         ax.set_ylabel(head)
     if title:
         fig.suptitle(title)
     handles, labels = axes[0][0].get_legend_handles_labels()
-    if handles:
-        fig.legend(handles[::-1], labels[::-1], loc="outside lower center", ncols=min(5, len(labels)))
-    return fig
+    return fit_layout(fig, bottom=bottom_legend(fig, handles[::-1], labels[::-1]))
