@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import importlib
 
-from ..errors import InvalidConfig, UnknownName
+from .._registry import register
+from ..errors import UnknownName
 from ._base import Optimizer, SearchState, domain_mask, fork_oracle, search_after_shrink
 from .result import COLUMN_PREFIX, SearchResult, Truth, default_checkpoints
 from .repeat import search_seeds
@@ -41,9 +42,7 @@ def register_optimizer(name: str, cls) -> None:
     True
     >>> unregister_optimizer("rs-again")
     """
-    if not isinstance(name, str) or not name or name in _REGISTRY:
-        raise InvalidConfig(f"optimizer name {name!r} is empty or already registered")
-    _REGISTRY[name] = cls if isinstance(cls, str) else f"{cls.__module__}:{cls.__qualname__}"
+    register(_REGISTRY, "optimizer", name, cls)
 
 
 def unregister_optimizer(name: str) -> None:

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import importlib
 
-from ..errors import InvalidConfig, UnknownName
+from .._registry import register
+from ..errors import UnknownName
 from ._base import TRACE_COLUMNS, ShrinkResult, Shrinker
 from ..spaces.shrunk import ENUMERABLE_LIMIT, Explicit, Pockets, Product, ShrunkSpace, load_shrunk
 
@@ -39,9 +40,7 @@ def register_shrinker(name: str, cls) -> None:
     True
     >>> unregister_shrinker("random-again")
     """
-    if not isinstance(name, str) or not name or name in _REGISTRY:
-        raise InvalidConfig(f"shrinker name {name!r} is empty or already registered")
-    _REGISTRY[name] = cls if isinstance(cls, str) else f"{cls.__module__}:{cls.__qualname__}"
+    register(_REGISTRY, "shrinker", name, cls)
 
 
 def unregister_shrinker(name: str) -> None:

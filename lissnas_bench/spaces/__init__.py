@@ -5,7 +5,8 @@ from __future__ import annotations
 import importlib
 from functools import lru_cache
 
-from ..errors import InvalidConfig, UnknownSpace
+from .._registry import register
+from ..errors import UnknownSpace
 from ._base import ARCH_DTYPE, Space, SubsetSpace, as_rng
 
 # name -> "module:Class"; imported lazily so a space with optional dependencies costs nothing until used.
@@ -34,9 +35,7 @@ def register_space(name: str, cls) -> None:
     3969
     >>> unregister_space("macro-again")
     """
-    if not isinstance(name, str) or not name or name in _REGISTRY:
-        raise InvalidConfig(f"space name {name!r} is empty or already registered")
-    _REGISTRY[name] = cls if isinstance(cls, str) else f"{cls.__module__}:{cls.__qualname__}"
+    register(_REGISTRY, "space", name, cls)
     get_space.cache_clear()
 
 
