@@ -57,7 +57,7 @@ from ._nb101_graph import (
     _N_CHOICES,
     _RADIX,
     EDGES,
-    MAX_EDGES,
+    MAX_EDGES,  # noqa: F401 - public here too
     N_EDGE,
     N_OP,
     OPS,
@@ -77,12 +77,6 @@ NASLIB_OPS = (INPUT, OUTPUT, "maxpool3x3", "conv1x1-bn-relu", "conv3x3-bn-relu")
 #: number of distinct NAS-Bench-101 models (NAS-Bench-101 paper); not recomputed here
 NUM_MODELS = 423_624
 _NASLIB_TO_OP = {NASLIB_OPS.index(o): o for o in NASLIB_OPS}
-
-# the encoding's constants and ``adjacency`` stay importable from here, where they were first defined
-__all__ = [
-    "EDGES", "INPUT", "MAX_EDGES", "N_EDGE", "N_OP", "NASLIB_OPS", "NUM_MODELS", "OPS", "OUTPUT", "POSITIONS", "V",
-    "NB101Space", "adjacency", "spec_to_encoding",
-]
 
 
 def spec_to_encoding(matrix, ops) -> np.ndarray:
