@@ -50,7 +50,7 @@ def parse_genotype(s: str) -> Genotype:
 
 
 def row_to_config(r) -> dict[str, str]:
-    """The ``NetworkSelectorDatasetInfo:darts:*`` entries of one canonical encoding row (see ``DartsSpace.to_configs``)."""
+    """The ``NetworkSelectorDatasetInfo:darts:*`` entries of one canonical row (see ``DartsSpace.to_configs``)."""
     d: dict[str, str] = {}
     for c, cell in enumerate(CELLS):
         start = 0
