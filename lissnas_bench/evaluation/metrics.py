@@ -343,36 +343,50 @@ def _evaluate_monte_carlo(shrunk, bench, dataset, metric, q, rng, mc_samples, pa
         "estimate": "monte-carlo",
         "mc_samples": int(mc_samples),
     }
-    if len(fA):
-        se = 0.0 if enumerable else (float(fA.std(ddof=1) / math.sqrt(len(fA))) if len(fA) > 1 else math.nan)
-        best = float(fA.max())
-        out.update(mean=float(fA.mean()), mean_se=se, median=float(np.median(fA)), best=best)
-        out["regret"] = float(max(fB.max(initial=-np.inf), best) - best)
-        out["full_mean"] = float(fB.mean()) if len(fB) else math.nan  # the full space's mean, to compare with
-        out["full_mean_se"] = float(fB.std(ddof=1) / math.sqrt(len(fB))) if len(fB) > 1 else math.nan
-    else:
-        out.update(mean=math.nan, mean_se=math.nan, median=math.nan, best=math.nan, regret=math.nan)
+    out.update(_mc_location(fA, fB, enumerable))
+    out.update(_mc_quality(shrunk, S, A, fA, B, fB, size, full_size, q))
+    out.update(_mc_diversity(shrunk, S, bench.space, A, B, pairwise_samples, rng, enumerable))
+    out.update({k: math.nan for k in registry.registered_keys()})  # they need the true top-q set: unavailable
+    return out
 
+
+def _mc_location(fA: np.ndarray, fB: np.ndarray, enumerable: bool) -> dict[str, float]:
+    """Mean (with its standard error), median, best and regret of the sampled shrunk space ``fA``."""
+    if not len(fA):
+        return dict(mean=math.nan, mean_se=math.nan, median=math.nan, best=math.nan, regret=math.nan)
+    se = 0.0 if enumerable else (float(fA.std(ddof=1) / math.sqrt(len(fA))) if len(fA) > 1 else math.nan)
+    best = float(fA.max())
+    out = dict(mean=float(fA.mean()), mean_se=se, median=float(np.median(fA)), best=best)
+    out["regret"] = float(max(fB.max(initial=-np.inf), best) - best)
+    out["full_mean"] = float(fB.mean()) if len(fB) else math.nan  # the full space's mean, to compare with
+    out["full_mean_se"] = float(fB.std(ddof=1) / math.sqrt(len(fB))) if len(fB) > 1 else math.nan
+    return out
+
+
+def _mc_quality(shrunk, S, A, fA, B, fB, size: int, full_size: int, q: float) -> dict:
+    """Top-q recall, precision and the measures built on them, from the samples of S (``B``) and S' (``A``)."""
     if len(fB) and not getattr(S, "finite", True) and len(B) * size < full_size:
         # S cannot be enumerated (e.g. ~1e18 DARTS genotypes), so its top-q set is unknown, and S's sample is not
         # expected to hold a single member of S': estimates of recall and precision would be 0 by construction.
-        out.update(q=q, top_size=top_count(q, full_size), recall=math.nan, precision=math.nan, enrichment=math.nan,
+        out = dict(q=q, top_size=top_count(q, full_size), recall=math.nan, precision=math.nan, enrichment=math.nan,
                    concentration=math.nan, shrink_index=math.nan)  # fmt: skip
         out["unavailable"] = (f"recall, precision, enrichment, concentration, shrink_index: the top-q set of "
                               f"{full_size:.3g} architectures cannot be known, and a sample of {len(B):,} of them is "
                               f"not expected to meet the {size:,} of the shrunk space")
-    elif len(fB):
+        return out
+    if len(fB):
         t = top_threshold(fB, q)
         top_B = fB >= t
         q_eff = float(top_B.mean())
         recall = float(np.asarray(shrunk.contains(B[top_B]), dtype=bool).mean())
         precision = float((fA >= t).mean()) if len(fA) else math.nan
-        out.update(q=q, top_size=int(round(q_eff * full_size)), **_quality(recall, precision, q_eff))
-    else:
-        out.update(q=q, top_size=0, recall=math.nan, precision=math.nan, enrichment=math.nan,
-                   concentration=math.nan, shrink_index=math.nan)  # fmt: skip
+        return dict(q=q, top_size=int(round(q_eff * full_size)), **_quality(recall, precision, q_eff))
+    return dict(q=q, top_size=0, recall=math.nan, precision=math.nan, enrichment=math.nan,
+                concentration=math.nan, shrink_index=math.nan)  # fmt: skip
 
-    space = bench.space
+
+def _mc_diversity(shrunk, S, space, A, B, pairwise_samples: int, rng, enumerable: bool) -> dict:
+    """Diversity of the sampled S', with the coverage and pockets made exact where the shrunk space allows."""
     available = (div.choice_counts(B, space.n_choices) > 0) | (div.choice_counts(A, space.n_choices) > 0)
     d = _diversity(space, A, available, pairwise_samples, rng, exact_set=enumerable)
     if hasattr(shrunk, "choice_mask"):  # exact even when S' cannot be enumerated
@@ -383,6 +397,4 @@ def _evaluate_monte_carlo(shrunk, bench, dataset, metric, q, rng, mc_samples, pa
     if not enumerable and getattr(shrunk, "enumerable", False) and int(shrunk.size) <= _POCKETS_MAX:
         members = shrunk.enumerate()
         d["pockets"] = div.count_pockets(space, members[np.asarray(S.contains(members), dtype=bool)])
-    out.update(d)
-    out.update({k: math.nan for k in registry.registered_keys()})  # they need the true top-q set: unavailable
-    return out
+    return d

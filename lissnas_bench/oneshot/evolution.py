@@ -76,6 +76,111 @@ def _keys(a: np.ndarray) -> list[bytes]:
     return [r.tobytes() for r in a]
 
 
+class _Evolution:
+    """The state of one search: every scored architecture in the order scored, and how candidates are made."""
+
+    def __init__(self, sampler, score_fn, constraint, rng, max_rounds: int):
+        self.sampler, self.score_fn, self.constraint, self.rng = sampler, score_fn, constraint, rng
+        self.max_rounds = max_rounds
+        self.space = sampler.space
+        self.n_choices = np.asarray(self.space.n_choices, np.int64)
+        self.seen: dict[bytes, float] = {}
+        self.order: list[np.ndarray] = []
+        self.order_scores: list[float] = []
+
+    def _empty(self) -> np.ndarray:
+        return np.empty((0, self.space.positions), np.int8)
+
+    def admissible(self, cands: np.ndarray, limit: int) -> np.ndarray:
+        """First ``limit`` distinct, unseen candidates that lie in the region and satisfy the constraint."""
+        if len(cands) == 0:
+            return cands
+        ok = self.sampler.contains(cands)
+        if self.constraint is not None and ok.any():
+            ok[ok] = self.constraint(cands[ok])
+        out, keys = [], set()
+        for row, k in zip(cands[ok], _keys(cands[ok])):
+            if k in self.seen or k in keys:
+                continue
+            keys.add(k)
+            out.append(row)
+            if len(out) == limit:
+                break
+        return np.array(out, dtype=np.int8).reshape(-1, self.space.positions)
+
+    def fill(self, make: Callable[[int], np.ndarray], count: int) -> np.ndarray:
+        got = self._empty()
+        for _ in range(self.max_rounds):
+            if len(got) >= count:
+                break
+            more = self.admissible(make(max(4 * (count - len(got)), 16)), count - len(got))
+            if len(got):
+                more = more[~np.isin(_as_void(more), _as_void(got))]
+            got = np.concatenate([got, more])
+        return got[:count]
+
+    def random_children(self, n: int) -> np.ndarray:
+        return self.sampler.sample(n, self.rng)
+
+    def score(self, cands: np.ndarray) -> None:
+        scores = np.asarray(self.score_fn(cands), dtype=np.float64).reshape(-1)
+        if len(scores) != len(cands):
+            raise InvalidConfig(f"score function returned {len(scores)} scores for {len(cands)} architectures")
+        for row, k, s in zip(cands, _keys(cands), scores):
+            self.seen[k] = float(s)
+            self.order.append(row)
+            self.order_scores.append(float(s))
+
+    def rank(self, g: int, new: int, parents: int) -> tuple[dict, np.ndarray]:
+        """The generation's history row and its ``parents`` best architectures so far."""
+        all_scores = np.array(self.order_scores)
+        best_idx = np.argsort(-all_scores, kind="stable")[:parents]
+        top = np.array([self.order[i] for i in best_idx], dtype=np.int8)
+        row = {
+            "generation": g,
+            "evaluated": len(self.order),
+            "new": int(new),
+            "best": float(all_scores[best_idx[0]]),
+            "top_mean": float(all_scores[best_idx].mean()),
+        }
+        log.info("search generation %d: best %.3f, top-%d mean %.3f, %d scored",
+                 g, row["best"], len(best_idx), row["top_mean"], row["evaluated"])
+        return row, top
+
+    def children(self, top: np.ndarray, mutations: int, crossovers: int, mutation_prob: float) -> np.ndarray:
+        """The next generation's candidates: mutations and crossovers of ``top``, topped up with fresh samples."""
+        rng = self.rng
+
+        def mutate(n: int) -> np.ndarray:
+            p = top[rng.integers(0, len(top), size=n)].astype(np.int64)
+            mask = rng.random(p.shape) < mutation_prob
+            new = rng.integers(0, self.n_choices, size=p.shape)
+            return np.where(mask, new, p).astype(np.int8)
+
+        def cross(n: int) -> np.ndarray:
+            a = top[rng.integers(0, len(top), size=n)]
+            b = top[rng.integers(0, len(top), size=n)]
+            return np.where(rng.random(a.shape) < 0.5, a, b).astype(np.int8)
+
+        kids_m = self.fill(mutate, mutations) if mutations else self._empty()
+        kids_c = self.fill(cross, crossovers) if crossovers else self._empty()
+        if len(kids_m) and len(kids_c):
+            kids_c = kids_c[~np.isin(_as_void(kids_c), _as_void(kids_m))]
+        cands = np.concatenate([kids_m, kids_c])
+        if len(cands) < mutations + crossovers:  # a small region is exhausted: top up with fresh samples
+            extra = self.fill(self.random_children, mutations + crossovers - len(cands))
+            if len(extra):
+                extra = extra[~np.isin(_as_void(extra), _as_void(cands))] if len(cands) else extra
+                cands = np.concatenate([cands, extra])
+        return cands
+
+    def result(self, history: list[dict]) -> EvolutionResult:
+        all_scores = np.array(self.order_scores)
+        b = int(np.argmax(all_scores))
+        return EvolutionResult(self.order[b].copy(), float(all_scores[b]), np.array(self.order, dtype=np.int8),
+                               all_scores, history)
+
+
 def evolution_search(
     sampler,
     score_fn: Callable[[np.ndarray], np.ndarray],
@@ -92,45 +197,8 @@ def evolution_search(
     on_generation: Callable[[dict], None] | None = None,
 ) -> EvolutionResult:
     """SPOS evolution inside ``sampler``'s region (anything with ``sample``, ``contains`` and ``space``)."""
-    rng = as_rng(rng)
-    space = sampler.space
-    n_choices = np.asarray(space.n_choices, np.int64)
-    seen: dict[bytes, float] = {}
-    order: list[np.ndarray] = []
-    order_scores: list[float] = []
-
-    def admissible(cands: np.ndarray, limit: int) -> np.ndarray:
-        """First ``limit`` distinct, unseen candidates that lie in the region and satisfy the constraint."""
-        if len(cands) == 0:
-            return cands
-        ok = sampler.contains(cands)
-        if constraint is not None and ok.any():
-            ok[ok] = constraint(cands[ok])
-        out, keys = [], set()
-        for row, k in zip(cands[ok], _keys(cands[ok])):
-            if k in seen or k in keys:
-                continue
-            keys.add(k)
-            out.append(row)
-            if len(out) == limit:
-                break
-        return np.array(out, dtype=np.int8).reshape(-1, space.positions)
-
-    def fill(make: Callable[[int], np.ndarray], count: int) -> np.ndarray:
-        got = np.empty((0, space.positions), np.int8)
-        for _ in range(max_rounds):
-            if len(got) >= count:
-                break
-            more = admissible(make(max(4 * (count - len(got)), 16)), count - len(got))
-            if len(got):
-                more = more[~np.isin(_as_void(more), _as_void(got))]
-            got = np.concatenate([got, more])
-        return got[:count]
-
-    def random_children(n: int) -> np.ndarray:
-        return sampler.sample(n, rng)
-
-    cands = fill(random_children, population)
+    ev = _Evolution(sampler, score_fn, constraint, as_rng(rng), max_rounds)
+    cands = ev.fill(ev.random_children, population)
     if len(cands) == 0:
         raise InvalidConfig(
             "search: no architecture of the (shrunk) space satisfies the constraint; relax search.max_mflops / "
@@ -140,59 +208,17 @@ def evolution_search(
         log.warning("search: only %d admissible architectures found for a population of %d", len(cands), population)
 
     history: list[dict] = []
-    top = np.empty((0, space.positions), np.int8)
     for g in range(generations):
         if len(cands):
-            scores = np.asarray(score_fn(cands), dtype=np.float64).reshape(-1)
-            if len(scores) != len(cands):
-                raise InvalidConfig(f"score function returned {len(scores)} scores for {len(cands)} architectures")
-            for row, k, s in zip(cands, _keys(cands), scores):
-                seen[k] = float(s)
-                order.append(row)
-                order_scores.append(float(s))
-        all_scores = np.array(order_scores)
-        best_idx = np.argsort(-all_scores, kind="stable")[:parents]
-        top = np.array([order[i] for i in best_idx], dtype=np.int8)
-        row = {
-            "generation": g,
-            "evaluated": len(order),
-            "new": int(len(cands)),
-            "best": float(all_scores[best_idx[0]]),
-            "top_mean": float(all_scores[best_idx].mean()),
-        }
+            ev.score(cands)
+        row, top = ev.rank(g, len(cands), parents)
         history.append(row)
-        log.info("search generation %d: best %.3f, top-%d mean %.3f, %d scored",
-                 g, row["best"], len(best_idx), row["top_mean"], row["evaluated"])
         if on_generation is not None:
             on_generation(row)
         if g == generations - 1:
             break
-
-        def mutate(n: int) -> np.ndarray:
-            p = top[rng.integers(0, len(top), size=n)].astype(np.int64)
-            mask = rng.random(p.shape) < mutation_prob
-            new = rng.integers(0, n_choices, size=p.shape)
-            return np.where(mask, new, p).astype(np.int8)
-
-        def cross(n: int) -> np.ndarray:
-            a = top[rng.integers(0, len(top), size=n)]
-            b = top[rng.integers(0, len(top), size=n)]
-            return np.where(rng.random(a.shape) < 0.5, a, b).astype(np.int8)
-
-        kids_m = fill(mutate, mutations) if mutations else np.empty((0, space.positions), np.int8)
-        kids_c = fill(cross, crossovers) if crossovers else np.empty((0, space.positions), np.int8)
-        if len(kids_m) and len(kids_c):
-            kids_c = kids_c[~np.isin(_as_void(kids_c), _as_void(kids_m))]
-        cands = np.concatenate([kids_m, kids_c])
-        if len(cands) < mutations + crossovers:  # a small region is exhausted: top up with fresh samples
-            extra = fill(random_children, mutations + crossovers - len(cands))
-            if len(extra):
-                extra = extra[~np.isin(_as_void(extra), _as_void(cands))] if len(cands) else extra
-                cands = np.concatenate([cands, extra])
-
-    all_scores = np.array(order_scores)
-    b = int(np.argmax(all_scores))
-    return EvolutionResult(order[b].copy(), float(all_scores[b]), np.array(order, dtype=np.int8), all_scores, history)
+        cands = ev.children(top, mutations, crossovers, mutation_prob)
+    return ev.result(history)
 
 
 def _as_void(a: np.ndarray) -> np.ndarray:

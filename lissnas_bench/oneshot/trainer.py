@@ -14,6 +14,7 @@ import math
 import os
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from .._imports import optional_import
@@ -80,6 +81,19 @@ def _param_groups(model, weight_decay: float):
         if p.requires_grad:
             (decay if p.ndim > 1 else no_decay).append(p)  # no weight decay on BN and biases
     return [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
+
+
+@dataclass
+class _Window:
+    """The steps since the last log row, and the run's fixed reference points (steps and clock)."""
+
+    loss: object  # a 0-d tensor on the device: summed there, read once per log row
+    start: int
+    end: int
+    global_batch: int
+    t_window: float
+    t0: float
+    steps: int = 0
 
 
 class Trainer:
@@ -188,71 +202,85 @@ class Trainer:
         """Train up to ``cfg.steps`` (or ``stop_after`` more steps, to split a run); returns a summary."""
         cfg, ctx = self.cfg, self.ctx
         end = cfg.steps if stop_after is None else min(cfg.steps, self.step + int(stop_after))
-        start = self.step
         dev = ctx.device
         if dev.type == "cuda":
             torch.cuda.reset_peak_memory_stats(dev)
         self.model.train()
         batches = self.source.train_batches(self.step, ctx.rank, ctx.world, dev)
-        window_loss = torch.zeros((), device=dev)
-        window_steps, t_window, t0 = 0, time.perf_counter(), time.perf_counter()
+        w = _Window(loss=torch.zeros((), device=dev), start=self.step, end=end,
+                    global_batch=self.source.batch_size * ctx.world, t_window=time.perf_counter(),
+                    t0=time.perf_counter())
         last_loss = math.nan
-        global_batch = self.source.batch_size * ctx.world
         params = [p for p in self.model.parameters() if p.requires_grad]
         while self.step < end:
             x, y = next(batches)
-            k = self.step
-            lr = cfg.lr * lr_factor(k, cfg)
-            for g in self.optimizer.param_groups:
-                g["lr"] = lr
-            arch = self.path_fn(k)
-            x = self.source.prepare(x, dev, cfg.channels_last)
-            y = y.to(dev, non_blocking=True)
-            with self.autocast():
-                out = self.net(x, arch)
-            loss = nn.functional.cross_entropy(out.float(), y, label_smoothing=cfg.label_smoothing)
-            self.optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            if cfg.grad_clip is not None:
-                torch.nn.utils.clip_grad_norm_(params, cfg.grad_clip)
-            self.optimizer.step()
-            self.step += 1
-            window_loss += loss.detach()
-            window_steps += 1
+            loss, lr = self._train_step(x, y, params)
+            w.loss += loss.detach()
+            w.steps += 1
             if self.step % cfg.log_every == 0 or self.step == end:
-                mean_loss = all_reduce_sum(window_loss / window_steps, ctx).item() / ctx.world
-                if not math.isfinite(mean_loss):
-                    raise FloatingPointError(f"training diverged at step {self.step}: loss {mean_loss}")
-                now = time.perf_counter()
-                ips = window_steps * global_batch / max(now - t_window, 1e-9)
-                row = {"step": self.step, "loss": round(mean_loss, 5), "lr": lr, "images_per_s": round(ips, 1)}
-                if dev.type == "cuda":
-                    row["peak_mem_gb"] = round(torch.cuda.max_memory_allocated(dev) / 2**30, 2)
-                eta = (end - self.step) * (now - t0) / max(self.step - start, 1)
-                log.info("step %d/%d  loss %.4f  lr %.4g  %.0f img/s  eta %.0fs", self.step, cfg.steps, mean_loss,
-                         lr, ips, eta)
-                self.history.append(row)
-                if ctx.is_main:
-                    self.log_path.parent.mkdir(parents=True, exist_ok=True)
-                    with open(self.log_path, "a") as f:
-                        f.write(json.dumps(row) + "\n")
-                last_loss = mean_loss
-                window_loss.zero_()
-                window_steps, t_window = 0, time.perf_counter()
+                last_loss = self._log_window(w, lr)
             if self.step % cfg.checkpoint_every == 0 or self.step == end:
                 self.save()
-        if start == end and not self.checkpoint.is_file():
+        if w.start == end and not self.checkpoint.is_file():
             self.save()
-        seconds = time.perf_counter() - t0
+        return self._summary(w, last_loss)
+
+    def _train_step(self, x, y, params) -> tuple:
+        """One optimisation step at ``self.step`` (which it advances); returns the loss and the learning rate."""
+        cfg, dev = self.cfg, self.ctx.device
+        k = self.step
+        lr = cfg.lr * lr_factor(k, cfg)
+        for g in self.optimizer.param_groups:
+            g["lr"] = lr
+        arch = self.path_fn(k)
+        x = self.source.prepare(x, dev, cfg.channels_last)
+        y = y.to(dev, non_blocking=True)
+        with self.autocast():
+            out = self.net(x, arch)
+        loss = nn.functional.cross_entropy(out.float(), y, label_smoothing=cfg.label_smoothing)
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        if cfg.grad_clip is not None:
+            torch.nn.utils.clip_grad_norm_(params, cfg.grad_clip)
+        self.optimizer.step()
+        self.step += 1
+        return loss, lr
+
+    def _log_window(self, w: _Window, lr: float) -> float:
+        """Log the steps since the last row (mean loss over ranks, throughput) and start a new window."""
+        ctx, dev = self.ctx, self.ctx.device
+        mean_loss = all_reduce_sum(w.loss / w.steps, ctx).item() / ctx.world
+        if not math.isfinite(mean_loss):
+            raise FloatingPointError(f"training diverged at step {self.step}: loss {mean_loss}")
+        now = time.perf_counter()
+        ips = w.steps * w.global_batch / max(now - w.t_window, 1e-9)
+        row = {"step": self.step, "loss": round(mean_loss, 5), "lr": lr, "images_per_s": round(ips, 1)}
+        if dev.type == "cuda":
+            row["peak_mem_gb"] = round(torch.cuda.max_memory_allocated(dev) / 2**30, 2)
+        eta = (w.end - self.step) * (now - w.t0) / max(self.step - w.start, 1)
+        log.info("step %d/%d  loss %.4f  lr %.4g  %.0f img/s  eta %.0fs", self.step, self.cfg.steps, mean_loss,
+                 lr, ips, eta)
+        self.history.append(row)
+        if ctx.is_main:
+            self.log_path.parent.mkdir(parents=True, exist_ok=True)
+            with open(self.log_path, "a") as f:
+                f.write(json.dumps(row) + "\n")
+        w.loss.zero_()
+        w.steps, w.t_window = 0, time.perf_counter()
+        return mean_loss
+
+    def _summary(self, w: _Window, last_loss: float) -> dict:
+        seconds = time.perf_counter() - w.t0
         self._check_in_sync()
+        dev = self.ctx.device
         summary = {
             "step": self.step,
-            "steps": cfg.steps,
-            "done": self.step >= cfg.steps,
+            "steps": self.cfg.steps,
+            "done": self.step >= self.cfg.steps,
             "loss": last_loss,
             "seconds": round(seconds, 3),
-            "images_per_s": round((self.step - start) * global_batch / seconds, 1) if self.step > start else None,
-            "world_size": ctx.world,
+            "images_per_s": round((self.step - w.start) * w.global_batch / seconds, 1) if self.step > w.start else None,
+            "world_size": self.ctx.world,
             "checkpoint": str(self.checkpoint),
         }
         if dev.type == "cuda":

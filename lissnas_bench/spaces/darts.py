@@ -33,8 +33,6 @@ from __future__ import annotations
 import ast
 import itertools
 import json
-import re
-from collections import namedtuple
 from functools import cached_property
 
 import numpy as np
@@ -42,17 +40,21 @@ import numpy as np
 from ..errors import InvalidArchitecture, InvalidConfig
 from . import _darts_product as _dp
 from ._base import ARCH_DTYPE, Space, as_rng
+from ._darts_formats import (
+    CELLS,
+    CONCAT,
+    CONFIG_PREFIX,
+    N_OPS,
+    OPS,
+    Genotype,
+    config_to_cells,
+    pairs_to_row,
+    parse_genotype,
+    row_to_config,
+)
 
-OPS = ("max_pool_3x3", "avg_pool_3x3", "skip_connect", "sep_conv_3x3", "sep_conv_5x5", "dil_conv_3x3", "dil_conv_5x5")
-CELLS = ("normal", "reduce")
 NODES = (2, 3, 4, 5)
-CONCAT = [2, 3, 4, 5]
 POSITIONS = 32
-N_OPS = len(OPS)
-CONFIG_PREFIX = "NetworkSelectorDatasetInfo:darts:"
-
-#: same field names as DARTS' and nasbench301's ``Genotype``, so either library accepts ours
-Genotype = namedtuple("Genotype", "normal normal_concat reduce reduce_concat")
 
 # position layout: cell c, node k (0..3), slot s (0..1) -> input at 16c + 4k + 2s, op at that + 1
 _IN_POS = np.array([16 * c + 4 * k + 2 * s for c in range(2) for k in range(4) for s in range(2)])
@@ -69,13 +71,6 @@ _NODE_BASE = np.array([len(ps) * N_OPS * N_OPS for ps in _PAIRS], dtype=np.int64
 _NODE_RADIX = np.array([int(np.prod(_NODE_BASE[k + 1 :])) for k in range(4)], dtype=np.int64)
 CELL_SIZE = int(np.prod(_NODE_BASE))  # 1,037,664,180
 SIZE = CELL_SIZE * CELL_SIZE
-
-
-def _gen_re(field: str) -> re.Pattern:
-    return re.compile(field + r"\s*=\s*(\[[^\]]*\]|range\([^)]*\))")
-
-
-_FIELD_RE = {f: _gen_re(f) for f in ("normal", "normal_concat", "reduce", "reduce_concat")}
 
 
 class DartsSpace(Space):
@@ -264,7 +259,7 @@ class DartsSpace(Space):
                 cc = getattr(g, f, CONCAT)
                 if cc is not None and list(cc) != CONCAT:
                     raise InvalidArchitecture(f"darts: {f}={list(cc)} unsupported; NAS-Bench-301 uses {CONCAT}")
-            rows.append(self._from_pairs([[(i, op) for op, i in g.normal], [(i, op) for op, i in g.reduce]]))
+            rows.append(pairs_to_row([[(i, op) for op, i in g.normal], [(i, op) for op, i in g.reduce]]))
         return self.validate(np.array(rows, dtype=np.int64).reshape(-1, POSITIONS))
 
     def to_compact(self, archs) -> list[list[list[tuple[int, int]]]]:
@@ -280,105 +275,22 @@ class DartsSpace(Space):
         Edges of a cell are numbered 0..13: node 2 takes 0-1, node 3 takes 2-4, node 4 takes 5-8 and node 5 takes
         9-13, edge ``start(node) + input``; ``inputs_node_<cell>_<node>`` (nodes 3..5) is ``'i_j'`` with i < j.
         """
-        out = []
-        for r in self.validate(archs):
-            d: dict[str, str] = {}
-            for c, cell in enumerate(CELLS):
-                start = 0
-                for k in range(4):
-                    base = 16 * c + 4 * k
-                    i0, i1 = int(r[base]), int(r[base + 2])
-                    d[f"{CONFIG_PREFIX}edge_{cell}_{start + i0}"] = OPS[int(r[base + 1])]
-                    d[f"{CONFIG_PREFIX}edge_{cell}_{start + i1}"] = OPS[int(r[base + 3])]
-                    if k:
-                        d[f"{CONFIG_PREFIX}inputs_node_{cell}_{k + 2}"] = f"{i0}_{i1}"
-                    start += k + 2
-            out.append(d)
-        return out
+        return [row_to_config(r) for r in self.validate(archs)]
 
     def from_configs(self, configs) -> np.ndarray:
         """Canonical encodings of NAS-Bench-301 configuration dicts (other hyperparameters are ignored)."""
-        rows = []
-        for d in configs:
-            d = dict(d)
-            cells = []
-            for cell in CELLS:
-                pairs, start = [], 0
-                for k in range(4):
-                    node = k + 2
-                    present = [
-                        (i, d[f"{CONFIG_PREFIX}edge_{cell}_{start + i}"])
-                        for i in range(node)
-                        if f"{CONFIG_PREFIX}edge_{cell}_{start + i}" in d
-                    ]
-                    if len(present) != 2:
-                        raise InvalidArchitecture(
-                            f"darts: config has {len(present)} edges into {cell} node {node} "
-                            f"(keys {CONFIG_PREFIX}edge_{cell}_{start}..{start + node - 1}); expected exactly 2"
-                        )
-                    key = f"{CONFIG_PREFIX}inputs_node_{cell}_{node}"
-                    if k and key in d and d[key] != f"{present[0][0]}_{present[1][0]}":
-                        raise InvalidArchitecture(
-                            f"darts: {key}={d[key]!r} disagrees with the edges present ({present[0][0]}_{present[1][0]})"
-                        )
-                    pairs.extend(present)
-                    start += node
-                cells.append(pairs)
-            rows.append(self._from_pairs(cells))
+        rows = [pairs_to_row(config_to_cells(d)) for d in configs]
         return self.validate(np.array(rows, dtype=np.int64).reshape(-1, POSITIONS))
-
-    @staticmethod
-    def _from_pairs(cells) -> list[int]:
-        """Encoding of two lists of 8 ``(input, op)`` pairs (op as name or index)."""
-        if len(cells) != 2:
-            raise InvalidArchitecture(f"darts: expected a normal and a reduce cell, got {len(cells)} cells")
-        enc = []
-        for c, pairs in zip(CELLS, cells):
-            pairs = list(pairs)
-            if len(pairs) != 8:
-                raise InvalidArchitecture(f"darts: the {c} cell has {len(pairs)} (input, op) pairs, expected 8")
-            for j, pair in enumerate(pairs):
-                i, op = pair
-                if isinstance(op, str):
-                    if op not in OPS:
-                        raise InvalidArchitecture(f"darts: unknown op {op!r}; accepted ops: {', '.join(OPS)}")
-                    op = OPS.index(op)
-                i, op = int(i), int(op)
-                node = 2 + j // 2
-                if not 0 <= i < node:
-                    raise InvalidArchitecture(f"darts: {c} node {node} has input {i}; allowed inputs are 0..{node - 1}")
-                if not 0 <= op < N_OPS:
-                    raise InvalidArchitecture(f"darts: op index {op} out of range 0..{N_OPS - 1}")
-                enc += [i, op]
-            for j in range(0, 8, 2):
-                if pairs[j][0] == pairs[j + 1][0]:
-                    raise InvalidArchitecture(
-                        f"darts: {c} node {2 + j // 2} takes input {pairs[j][0]} twice; the two inputs must differ"
-                    )
-        return enc
 
     # ---------------------------------------------------------------- strings
     def _parse(self, s: str) -> tuple[int, ...]:
         if s.startswith("{"):
             return tuple(self.from_configs([json.loads(s)])[0].tolist())
         if "normal" in s and "reduce" in s:
-            fields = {}
-            for f, rx in _FIELD_RE.items():
-                m = rx.search(s)
-                if m is None:
-                    if f.endswith("concat"):
-                        continue
-                    raise InvalidArchitecture(f"darts: genotype {s[:60]!r}... has no field {f}=[...]")
-                txt = m.group(1)
-                if txt.startswith("range"):
-                    fields[f] = list(range(*ast.literal_eval(txt[5:].rstrip(",)") + ")")))
-                else:
-                    fields[f] = ast.literal_eval(txt)
-            g = Genotype(fields["normal"], fields.get("normal_concat"), fields["reduce"], fields.get("reduce_concat"))
-            return tuple(self.from_genotypes([g])[0].tolist())
+            return tuple(self.from_genotypes([parse_genotype(s)])[0].tolist())
         if s[:1] in "([":
             cells = ast.literal_eval(s)
-            return tuple(self._from_pairs([list(c) for c in cells]))
+            return tuple(pairs_to_row([list(c) for c in cells]))
         raise InvalidArchitecture(
             f"darts: cannot parse {s[:60]!r}; accepted formats: genotype \"Genotype(normal=[('sep_conv_3x3', 0), "
             f"...], normal_concat=[2, 3, 4, 5], reduce=[...], reduce_concat=[2, 3, 4, 5])\", compact "

@@ -19,7 +19,6 @@ with a ``halfway-`` prefix (the evaluation at half the budget), each as the mean
 from __future__ import annotations
 
 import base64
-import functools
 import json
 import struct
 from pathlib import Path
@@ -31,6 +30,8 @@ from ...spaces import get_space
 from ...spaces.nb101 import spec_to_encoding
 from .._base import Benchmark
 from ._common import Progress, file_digest, metric_name, no_progress
+# the TFRecord framing moved to _tfrecord.py; its names stay importable from here
+from ._tfrecord import _fast_crc32c, crc32c, masked_crc, read_tfrecords, write_tfrecord  # noqa: F401
 
 #: published SHA-256 of the two releases (NAS-Bench-101 README)
 RELEASES = {
@@ -42,96 +43,6 @@ REPEATS = 3
 #: stored per (module, budget, run): final then halfway values
 FIELDS = ("train-accuracy", "validation-accuracy", "test-accuracy", "training-time")
 _ACC = np.array([True, True, True, False])
-
-
-# ---------------------------------------------------------------------------------------------------- crc32c
-def _crc_table() -> list[int]:
-    poly = 0x82F63B78  # Castagnoli, reflected
-    table = []
-    for i in range(256):
-        c = i
-        for _ in range(8):
-            c = (c >> 1) ^ poly if c & 1 else c >> 1
-        table.append(c)
-    return table
-
-
-_TABLE = _crc_table()
-
-
-def _crc32c_py(data: bytes) -> int:
-    crc = 0xFFFFFFFF
-    t = _TABLE
-    for b in data:
-        crc = t[(crc ^ b) & 0xFF] ^ (crc >> 8)
-    return crc ^ 0xFFFFFFFF
-
-
-@functools.lru_cache(maxsize=None)  # a failed import is not cached by Python: look once
-def _fast_crc32c():
-    """A C implementation when one happens to be installed (``crc32c`` or ``google-crc32c``)."""
-    try:
-        import crc32c  # type: ignore[import-not-found]
-
-        return crc32c.crc32c
-    except ImportError:
-        pass
-    try:
-        import google_crc32c  # type: ignore[import-not-found]
-
-        return lambda d: google_crc32c.value(bytes(d))
-    except ImportError:
-        return None
-
-
-def crc32c(data: bytes) -> int:
-    """CRC-32C (Castagnoli) of ``data``.
-
-    >>> hex(crc32c(b"123456789"))
-    '0xe3069283'
-    """
-    f = _fast_crc32c()
-    return f(data) if f else _crc32c_py(data)
-
-
-def masked_crc(data: bytes, crc=None) -> int:
-    """TFRecord's masked CRC: rotate right by 15 and add a constant."""
-    c = (crc or crc32c)(data)
-    return (((c >> 15) | (c << 17)) + 0xA282EAD8) & 0xFFFFFFFF
-
-
-def write_tfrecord(path, records) -> None:
-    """Write ``records`` (bytes) with TFRecord framing (used by tests to make fixtures)."""
-    with open(path, "wb") as f:
-        for data in records:
-            n = struct.pack("<Q", len(data))
-            f.write(n + struct.pack("<I", masked_crc(n)) + data + struct.pack("<I", masked_crc(data)))
-
-
-def read_tfrecords(f, *, check_data_crc: bool, what: str, crc=None):
-    """Yield ``(offset, data)`` of each record; raises ``DataFileError`` on a bad frame or a truncated file."""
-    off = 0
-    while True:
-        head = f.read(12)
-        if not head:
-            return
-        if len(head) < 12:
-            raise DataFileError(f"{what}: truncated at byte {off} (incomplete record header)")
-        (n,) = struct.unpack("<Q", head[:8])
-        (hcrc,) = struct.unpack("<I", head[8:])
-        if masked_crc(head[:8], crc) != hcrc:
-            raise DataFileError(
-                f"{what}: bad record header at byte {off}: "
-                + ("not a TFRecord file" if off == 0 else "the file is corrupt")
-            )
-        body = f.read(n + 4)
-        if len(body) < n + 4:
-            raise DataFileError(f"{what}: truncated at byte {off} (record of {n} bytes is incomplete)")
-        data = body[:n]
-        if check_data_crc and masked_crc(data, crc) != struct.unpack("<I", body[n:])[0]:
-            raise DataFileError(f"{what}: record at byte {off} fails its CRC: the file is corrupt")
-        yield off, data
-        off += 12 + n + 4
 
 
 # ---------------------------------------------------------------------------------------------------- protobuf
@@ -240,110 +151,129 @@ def _record_fields(data: bytes):
     return rec
 
 
-def import_tfrecord(
-    path: Path,
-    *,
-    bench_id: str | None = None,
-    verify: bool = True,
-    progress: Progress = no_progress,
-) -> tuple[Benchmark, list[str]]:
-    """Read an NB101 tfrecord into a ``Benchmark`` (one row per module hash, every budget and run)."""
-    path = Path(path)
-    if not path.is_file():
-        raise DataFileError(f"{path}: no such file (NAS-Bench-101 is one .tfrecord file)")
-    log: list[str] = []
-    total = path.stat().st_size
-    check_crc = True
-    if verify:
-        digest = file_digest(path, "sha256", progress)
-        release = next((n for n, h in RELEASES.items() if h == digest), None)
-        if release is None:
-            expected = RELEASES.get(path.name)
-            raise ChecksumMismatch(
-                f"{path.name}: SHA-256 {digest} is not that of a published NAS-Bench-101 release"
-                + (f" ({path.name}: {expected})" if expected else f" ({', '.join(RELEASES)})")
-                + "; the file is truncated, corrupt or not official (pass --no-verify to import it anyway)"
-            )
-        log.append(f"SHA-256 {digest} matches the published checksum of {release}")
-        check_crc = False  # the whole file is proven intact; per-record CRCs would only cost time
-    else:
-        release = path.name if path.name in RELEASES else None
+def _check_release(path: Path, verify: bool, progress: Progress, log: list[str]) -> tuple[str | None, bool]:
+    """The release ``path`` is (by checksum when ``verify``, else by name) and whether record CRCs need checking."""
+    if not verify:
         log.append("checksum not verified (--no-verify); record CRCs checked")
-    crc = _fast_crc32c()
+        return (path.name if path.name in RELEASES else None), True
+    digest = file_digest(path, "sha256", progress)
+    release = next((n for n, h in RELEASES.items() if h == digest), None)
+    if release is None:
+        expected = RELEASES.get(path.name)
+        raise ChecksumMismatch(
+            f"{path.name}: SHA-256 {digest} is not that of a published NAS-Bench-101 release"
+            + (f" ({path.name}: {expected})" if expected else f" ({', '.join(RELEASES)})")
+            + "; the file is truncated, corrupt or not official (pass --no-verify to import it anyway)"
+        )
+    log.append(f"SHA-256 {digest} matches the published checksum of {release}")
+    return release, False  # the whole file is proven intact; per-record CRCs would only cost time
 
-    cap = 1 << 12
-    vals = np.full((cap, len(EPOCHS), REPEATS, 2, len(FIELDS)), np.nan)
-    params = np.full(cap, np.nan)
-    row_of: dict[str, int] = {}
-    specs: list[tuple[str, str]] = []
-    seen_runs: dict[tuple[int, int], int] = {}
-    n_rec = 0
+
+def _parse_record(off: int, data: bytes, name: str):
+    """``(hash, epochs, adjacency, operations, metrics, halfway evaluation, final evaluation)`` of one record."""
+    try:
+        h, epochs, adj, ops, metrics = _record_fields(data)
+        m = decode_model_metrics(base64.b64decode(metrics))
+        ev = m["evaluation_data"]
+        half, final = ev[1], ev[2]
+    except (ValueError, TypeError, IndexError, KeyError, RecursionError, struct.error) as exc:
+        raise DataFileError(
+            f"{name}: record at byte {off} is not a NAS-Bench-101 record ({type(exc).__name__}: {exc})"
+        ) from None
+    if epochs not in EPOCHS:
+        raise DataFileError(f"{name}: record at byte {off} has a budget of {epochs} epochs; NAS-Bench-101 has {EPOCHS}")
+    return h, epochs, adj, ops, m, half, final
+
+
+class _Modules:
+    """The records read so far, one row per module hash; the arrays double when full."""
+
+    def __init__(self):
+        self.cap = 1 << 12
+        self.vals = np.full((self.cap, len(EPOCHS), REPEATS, 2, len(FIELDS)), np.nan)
+        self.params = np.full(self.cap, np.nan)
+        self.row_of: dict[str, int] = {}
+        self.specs: list[tuple[str, str]] = []
+        self.seen_runs: dict[tuple[int, int], int] = {}
+        self.n_rec = 0
+
+    def _row(self, h: str, adj: str, ops: str, m: dict) -> int:
+        r = self.row_of.get(h)
+        if r is None:
+            r = self.row_of[h] = len(self.specs)
+            self.specs.append((adj, ops))
+            if r >= self.cap:
+                self.cap *= 2
+                self.vals = np.concatenate([self.vals, np.full_like(self.vals, np.nan)])
+                self.params = np.concatenate([self.params, np.full_like(self.params, np.nan)])
+            self.params[r] = m["trainable_parameters"] if m["trainable_parameters"] is not None else np.nan
+        return r
+
+    def add(self, off: int, data: bytes, name: str) -> None:
+        h, epochs, adj, ops, m, half, final = _parse_record(off, data, name)
+        r = self._row(h, adj, ops, m)
+        e = EPOCHS.index(epochs)
+        run = self.seen_runs.get((r, e), 0)
+        if run >= REPEATS:
+            raise DataFileError(f"{name}: module {h} has more than {REPEATS} runs at {epochs} epochs")
+        self.seen_runs[(r, e)] = run + 1
+        for k, rec in ((0, final), (1, half)):
+            self.vals[r, e, run, k] = (rec.get("train_accuracy", np.nan), rec.get("validation_accuracy", np.nan),
+                                       rec.get("test_accuracy", np.nan), rec.get("training_time", np.nan))
+        self.n_rec += 1
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(vals, params)`` trimmed to the modules read, accuracies in percent."""
+        n = len(self.specs)
+        vals, params = self.vals[:n], self.params[:n]
+        vals[..., _ACC] *= 100.0  # fractions -> percent, like every other benchmark here
+        return vals, params
+
+
+def _read_modules(path: Path, check_crc: bool, total: int, progress: Progress) -> _Modules:
+    mods = _Modules()
+    crc = _fast_crc32c()
     with open(path, "rb") as f:
         for off, data in read_tfrecords(f, check_data_crc=check_crc, what=path.name, crc=crc):
-            try:
-                h, epochs, adj, ops, metrics = _record_fields(data)
-                m = decode_model_metrics(base64.b64decode(metrics))
-                ev = m["evaluation_data"]
-                half, final = ev[1], ev[2]
-            except (ValueError, TypeError, IndexError, KeyError, RecursionError, struct.error) as exc:
-                raise DataFileError(
-                    f"{path.name}: record at byte {off} is not a NAS-Bench-101 record ({type(exc).__name__}: {exc})"
-                ) from None
-            if epochs not in EPOCHS:
-                raise DataFileError(
-                    f"{path.name}: record at byte {off} has a budget of {epochs} epochs; NAS-Bench-101 has {EPOCHS}"
-                )
-            r = row_of.get(h)
-            if r is None:
-                r = row_of[h] = len(specs)
-                specs.append((adj, ops))
-                if r >= cap:
-                    cap *= 2
-                    vals = np.concatenate([vals, np.full_like(vals, np.nan)])
-                    params = np.concatenate([params, np.full_like(params, np.nan)])
-                params[r] = m["trainable_parameters"] if m["trainable_parameters"] is not None else np.nan
-            e = EPOCHS.index(epochs)
-            run = seen_runs.get((r, e), 0)
-            if run >= REPEATS:
-                raise DataFileError(f"{path.name}: module {h} has more than {REPEATS} runs at {epochs} epochs")
-            seen_runs[(r, e)] = run + 1
-            for k, rec in ((0, final), (1, half)):
-                vals[r, e, run, k] = (rec.get("train_accuracy", np.nan), rec.get("validation_accuracy", np.nan),
-                                      rec.get("test_accuracy", np.nan), rec.get("training_time", np.nan))
-            n_rec += 1
-            if n_rec % 20000 == 0:
+            mods.add(off, data, path.name)
+            if mods.n_rec % 20000 == 0:
                 progress(f.tell(), total, path.name)
     progress(total, total, path.name)
-    if not specs:
+    if not mods.specs:
         raise DataFileError(f"{path.name}: the file holds no records")
-    n = len(specs)
-    vals, params = vals[:n], params[:n]
-    vals[..., _ACC] *= 100.0  # fractions -> percent, like every other benchmark here
+    return mods
 
-    space = get_space("nb101")
-    enc = np.empty((n, 26), dtype=np.int64)
+
+def _encode_specs(space, specs: list[tuple[str, str]], hashes: list[str], name: str) -> np.ndarray:
+    """Canonical encodings of the modules' ``(adjacency digits, comma-separated ops)``."""
+    enc = np.empty((len(specs), 26), dtype=np.int64)
     for i, (adj, ops) in enumerate(specs):
         try:
             k = int(round(len(adj) ** 0.5))
             mat = np.frombuffer(adj.encode(), dtype=np.uint8).reshape(k, k) - ord("0")
             enc[i] = spec_to_encoding(mat, ops.split(","))
         except Exception as exc:  # noqa: BLE001
-            raise DataFileError(f"{path.name}: module {list(row_of)[i]} has an invalid spec ({exc})") from None
-    archs = space.validate(enc)
-    # NAS-Bench-101's hash identifies a model; our canonical form must agree (checked on a sample, cheap)
-    hashes = list(row_of)
+            raise DataFileError(f"{name}: module {hashes[i]} has an invalid spec ({exc})") from None
+    return space.validate(enc)
+
+
+def _check_hashes(space, archs: np.ndarray, hashes: list[str], name: str) -> str:
+    """NAS-Bench-101's hash identifies a model; our canonical form must agree (checked on a sample, cheap)."""
+    n = len(hashes)
     sample = np.linspace(0, n - 1, min(n, 500)).astype(int)
     ours = space.hashes(archs[sample])
     wrong = [i for i, hh in zip(sample, ours) if hh != hashes[i]]
     if wrong:
         raise DataFileError(
-            f"{path.name}: module {hashes[wrong[0]]} hashes to {ours[list(sample).index(wrong[0])]} here; "
+            f"{name}: module {hashes[wrong[0]]} hashes to {ours[list(sample).index(wrong[0])]} here; "
             "the file's module hashes do not follow NAS-Bench-101's algorithm"
         )
-    log.append(f"NAS-Bench-101 module hash recomputed and matched on {len(sample)} modules")
+    return f"NAS-Bench-101 module hash recomputed and matched on {len(sample)} modules"
 
+
+def _columns(vals: np.ndarray, params: np.ndarray, ds: str) -> tuple[dict, list[int]]:
+    """The benchmark columns (means over runs, then each run) and the budgets present (indices into EPOCHS)."""
     cols: dict[tuple[str, str], np.ndarray] = {}
-    ds = "cifar10"
     present = [e for e in range(len(EPOCHS)) if np.isfinite(vals[:, e]).any()]
     for e in present:
         E = EPOCHS[e]
@@ -364,6 +294,31 @@ def import_tfrecord(
                     if np.isfinite(col).any():
                         cols[(ds, metric_name(prefix + field, E, f"run{run}"))] = col.copy()
     cols[(ds, "params")] = params
+    return cols, present
+
+
+def import_tfrecord(
+    path: Path,
+    *,
+    bench_id: str | None = None,
+    verify: bool = True,
+    progress: Progress = no_progress,
+) -> tuple[Benchmark, list[str]]:
+    """Read an NB101 tfrecord into a ``Benchmark`` (one row per module hash, every budget and run)."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataFileError(f"{path}: no such file (NAS-Bench-101 is one .tfrecord file)")
+    log: list[str] = []
+    total = path.stat().st_size
+    release, check_crc = _check_release(path, verify, progress, log)
+    mods = _read_modules(path, check_crc, total, progress)
+    vals, params = mods.arrays()
+    n, n_rec, hashes = len(mods.specs), mods.n_rec, list(mods.row_of)
+    space = get_space("nb101")
+    archs = _encode_specs(space, mods.specs, hashes, path.name)
+    log.append(_check_hashes(space, archs, hashes, path.name))
+    ds = "cifar10"
+    cols, present = _columns(vals, params, ds)
     top = EPOCHS[max(present)]
     default_id = {"nasbench_full.tfrecord": "nb101", "nasbench_only108.tfrecord": "nb101-only108"}
     bench = Benchmark(
