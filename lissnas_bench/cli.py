@@ -36,6 +36,10 @@ for _mod in _COMMAND_MODULES:
 def main(argv: list[str] | None = None) -> None:
     from .errors import LissnasBenchError
 
+    import logging
+
+    pkg_log = logging.getLogger("lissnas_bench")
+    before = (list(pkg_log.handlers), pkg_log.level, pkg_log.propagate)
     try:
         app(args=argv, standalone_mode=False)
     except LissnasBenchError as exc:
@@ -52,6 +56,12 @@ def main(argv: list[str] | None = None) -> None:
             exc.show()
             sys.exit(2)
         raise
+    finally:  # a command's log handlers end with it (an in-process caller runs many commands)
+        for h in pkg_log.handlers[:]:
+            if h not in before[0]:
+                pkg_log.removeHandler(h)
+        pkg_log.setLevel(before[1])
+        pkg_log.propagate = before[2]
 
 
 if __name__ == "__main__":
