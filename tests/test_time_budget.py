@@ -1,0 +1,159 @@
+"""Time budgets: the stopping rule checked exactly on a planted benchmark with known costs, the shrinker's seconds
+counting, and one clear error per bad input."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from lissnas_bench import Benchmark, Oracle
+from lissnas_bench.errors import InvalidConfig
+from lissnas_bench.search import available_optimizers, get_optimizer, search_after_shrink
+from lissnas_bench.spaces import get_space
+
+OPTS = available_optimizers()
+
+
+@pytest.fixture(scope="module")
+def planted():
+    """NB201's 15,625 cells, f smooth around one optimum, and a known integer cost per architecture (10..29 s),
+    so that every sum of costs is exact in floating point."""
+    space = get_space("nb201")
+    archs = space.enumerate()
+    opt = np.array([3, 1, 4, 0, 2, 4])
+    rng = np.random.default_rng(3)
+    f = -(archs != opt).sum(axis=1) + 0.1 * rng.standard_normal(len(archs))
+    cost = (10 + np.arange(len(archs)) % 20).astype(np.float64)
+    return Benchmark(id="timed", space=space, archs=archs, columns={("d", "f"): f, ("d", "seconds"): cost},
+                     cost_metrics={"d": "seconds"})
+
+
+def _cost(bench):
+    return bench.columns[("d", "seconds")]
+
+
+def test_random_search_stops_before_the_query_that_would_pass(planted):
+    """RS queries a uniform permutation in order: the stop is computable from the permutation alone."""
+    budget = 1000.0
+    o = Oracle(planted, budget=5000)
+    res = get_optimizer("rs").search(o, np.random.default_rng(11), time_budget=budget)
+    order = np.random.default_rng(11).permutation(len(planted))  # RS's order (the domain is every row)
+    cum = np.cumsum(_cost(planted)[order])
+    k = int(np.searchsorted(cum, budget, side="right"))  # the first k queries fit, the (k+1)-th would not
+    assert o.history == order[:k].tolist()
+    assert cum[k - 1] <= budget < cum[k]
+    assert o.sim_seconds == cum[k - 1] == res.sim_seconds[-1]
+    assert res.stop == "time" and res.time_budget == budget and not res.exhausted
+    assert res.columns()["search_stop"] == "time"
+
+
+def test_equal_costs_fill_the_budget_exactly(planted):
+    """Ten-second queries and a 40 s budget: exactly four (a total equal to the budget does not pass it)."""
+    bench = Benchmark(id="flat", space=planted.space, archs=planted.archs,
+                      columns={("d", "f"): planted.columns[("d", "f")], ("d", "s"): np.full(len(planted), 10.0)},
+                      cost_metrics={"d": "s"})
+    for name in OPTS:
+        o = Oracle(bench, budget=100)
+        res = get_optimizer(name).search(o, np.random.default_rng(0), time_budget=40)
+        assert o.queries == 4 and o.sim_seconds == 40.0 and res.stop == "time", name
+        o = Oracle(bench, budget=100)
+        get_optimizer(name).search(o, np.random.default_rng(0), time_budget=39.5)
+        assert o.queries == 3, name
+
+
+@pytest.mark.parametrize("name", OPTS)
+def test_every_optimizer_stops_at_the_first_query_that_would_pass(planted, name):
+    """The run under a time budget is the prefix of the unlimited run (same seed) that the budget pays for: the
+    next architecture the unlimited run queried is the one whose cost would have passed the budget."""
+    budget = 2345.0
+    free = Oracle(planted, budget=400)
+    get_optimizer(name).search(free, np.random.default_rng(5))
+    timed = Oracle(planted, budget=400)
+    res = get_optimizer(name).search(timed, np.random.default_rng(5), time_budget=budget)
+    n = timed.queries
+    assert timed.history == free.history[:n]
+    spent = _cost(planted)[free.history[:n]].sum()
+    assert spent == timed.sim_seconds <= budget < spent + _cost(planted)[free.history[n]]
+    assert res.stop == "time" and res.search_queries == n
+
+
+def test_query_budget_binds_first(planted):
+    o = Oracle(planted, budget=30)
+    res = get_optimizer("re").search(o, np.random.default_rng(0), time_budget=1e9)
+    assert o.queries == 30 and res.stop == "queries"
+
+
+def test_exhausted_domain_is_the_stop(planted):
+    space = planted.space
+    mask = np.zeros(len(planted), dtype=bool)
+    mask[:25] = True
+    o = Oracle(planted, budget=100)
+    res = get_optimizer("ls").search(o, np.random.default_rng(0), mask, time_budget=1e9)
+    assert o.queries == 25 and res.stop == "exhausted" and res.exhausted
+    assert space.name == "nb201"
+
+
+def test_shrinker_seconds_count_toward_the_budget(planted):
+    o = Oracle(planted, budget=100)
+    rng = np.random.default_rng(0)
+    o.query(planted.archs[rng.choice(len(planted), 20, replace=False)])  # a "shrink phase" of 20 queries
+    shrink_seconds = o.sim_seconds
+    cols, res = search_after_shrink(None, o, "rs", np.random.default_rng(1), budget=100, time_budget=900,
+                                    return_result=True)
+    assert o.sim_seconds == shrink_seconds and o.queries == 20  # the shrinker's oracle is untouched
+    total = res.sim_seconds[-1]
+    assert total <= 900 and res.search_start == 20 and cols["search_stop"] == "time"
+    # a shrink phase that alone used the budget up leaves the search nothing
+    cols, res = search_after_shrink(None, o, "re", np.random.default_rng(1), budget=100,
+                                    time_budget=shrink_seconds - 1, return_result=True)
+    assert cols["search_queries"] == 0 and cols["search_stop"] == "time"
+
+
+def test_query_budget_only_is_unchanged(planted):
+    """Without a time budget the seconds are recorded and never stop anything."""
+    o = Oracle(planted, budget=50)
+    res = get_optimizer("re").search(o, np.random.default_rng(0))
+    assert o.queries == 50 and res.stop == "queries" and res.time_budget is None
+    assert res.sim_seconds[-1] == _cost(planted)[o.history].sum()
+
+
+def test_time_budget_without_query_budget(planted):
+    o = Oracle(planted)  # no query budget at all
+    res = get_optimizer("rs").search(o, np.random.default_rng(0), time_budget=500)
+    assert res.stop == "time" and o.sim_seconds <= 500
+
+
+# ---------------------------------------------------------------------------------------------- bad input
+@pytest.mark.parametrize("bad", [0, -5, math.inf, math.nan, "soon", True])
+def test_time_budget_must_be_finite_and_positive(planted, bad):
+    with pytest.raises(InvalidConfig, match="time_budget must"):
+        get_optimizer("rs").search(Oracle(planted, budget=10), np.random.default_rng(0), time_budget=bad)
+
+
+def test_time_budget_needs_a_cost_column(analognas):
+    with pytest.raises(InvalidConfig, match="no cost column"):
+        get_optimizer("rs").search(Oracle(analognas, budget=10), np.random.default_rng(0), time_budget=100)
+
+
+@pytest.mark.parametrize("value", [np.nan, -1.0])
+def test_cost_must_be_finite_and_non_negative_in_the_domain(planted, value):
+    cost = _cost(planted).copy()
+    cost[7] = value
+    o = Oracle(planted, budget=10, cost=cost)
+    with pytest.raises(InvalidConfig, match=r"cost of 1 architectures of the search domain is NaN or negative"):
+        get_optimizer("re").search(o, np.random.default_rng(0), time_budget=100)
+    # outside the searched domain it does not matter
+    mask = np.ones(len(planted), dtype=bool)
+    mask[7] = False
+    get_optimizer("re").search(Oracle(planted, budget=10, cost=cost), np.random.default_rng(0), mask,
+                               time_budget=100)
+
+
+def test_oracle_cost_array_replaces_the_cost_column(planted):
+    o = Oracle(planted, budget=5, cost=np.full(len(planted), 2.5))
+    o.query(planted.archs[:3])
+    assert o.sim_seconds == 7.5
+    with pytest.raises(InvalidConfig, match="one entry per benchmark row"):
+        Oracle(planted, cost=np.ones(3))
