@@ -157,3 +157,101 @@ def test_oracle_cost_array_replaces_the_cost_column(planted):
     assert o.sim_seconds == 7.5
     with pytest.raises(InvalidConfig, match="one entry per benchmark row"):
         Oracle(planted, cost=np.ones(3))
+
+
+# ---------------------------------------------------------------------------------------------- the engine
+def _table(tmp_path, planted, cost=None):
+    """The planted benchmark as a CSV table a sweep can open (arch strings, f, a valid and the seconds)."""
+    import pandas as pd
+
+    c = _cost(planted) if cost is None else cost
+    f = planted.columns[("d", "f")]
+    df = pd.DataFrame({"arch": planted.space.to_strings(planted.archs), "test": f, "valid": f + 0.01,
+                       "seconds": c, "epoch": c / 10})
+    p = tmp_path / "timed.csv"
+    df.to_csv(p, index=False)
+    return p
+
+
+def _sweep(path, **extra):
+    bench = {"benchmark": str(path), "space": "nb201", "arch_column": "arch", "metric": "test",
+             **extra.pop("bench", {})}
+    return {"name": "tb", "seeds": 2, "shrink_budget": 40, "search_budget": 400, "curve_points": 20,
+            "benchmarks": [bench], "shrinkers": ["full", {"method": "lissnas", "params": {"n": 20, "k": 3}}],
+            "optimizers": ["rs", "re", "ls"], **extra}
+
+
+def test_sweep_cells_stop_on_time_and_report_it(tmp_path, planted):
+    import pandas as pd
+
+    from lissnas_bench.api import run_sweep
+
+    path = _table(tmp_path, planted)
+    s = run_sweep(_sweep(path, time_budget=3000, bench={"cost_column": "seconds"}), tmp_path / "out", workers=1,
+                  figures=False)
+    df = s.searches
+    full = df["method"] == "full"
+    assert (df.loc[full, "search_stop"] == "time").all()
+    assert df.loc[~full, "search_stop"].isin(["time", "exhausted"]).all()  # a small S' can run out first
+    assert (df["search_sim_seconds"] <= 3000).all()
+    assert (s.results["query_metric"] == "valid").all()  # searched on what a searcher sees, judged on the truth
+    tc = pd.read_parquet(tmp_path / "out" / "curves_time.parquet")
+    assert tc["seconds"].max() == 3000 and set(tc["optimizer"]) == {"rs", "re", "ls"}
+    last = tc[tc["seconds"] == 3000].set_index(["method", "optimizer", "seed"])["regret"]
+    final = df.set_index(["method", "optimizer", "seed"])["regret"]
+    assert np.allclose(last.sort_index(), final.sort_index())  # the time curve ends at the reported regret
+
+
+def test_cost_formula_in_a_sweep(tmp_path, planted):
+    from lissnas_bench.api import run_sweep
+
+    path = _table(tmp_path, planted)
+    s = run_sweep(_sweep(path, time_budget=300, bench={"cost": "2*epoch+epoch"}), tmp_path / "out", workers=1,
+                  figures=False)
+    full = s.searches[s.searches["method"] == "full"]
+    assert (full["search_stop"] == "time").all() and (full["search_sim_seconds"] <= 300).all()
+    assert (full["search_queries"] > 0).all()
+
+
+def test_time_budget_without_cost_column_is_one_error_naming_the_target(tmp_path, planted):
+    from lissnas_bench.experiments import prepare
+
+    path = _table(tmp_path, planted)
+    with pytest.raises(InvalidConfig, match=r"target table:timed\.csv/timed: a time budget needs"):
+        prepare(_sweep(path, time_budget=100))
+
+
+def test_nan_cost_in_the_domain_is_one_error_at_prepare(tmp_path, planted):
+    from lissnas_bench.experiments import prepare
+
+    cost = _cost(planted).copy()
+    cost[3] = np.nan
+    path = _table(tmp_path, planted, cost=cost)
+    with pytest.raises(InvalidConfig, match=r"the cost \(seconds\) of 1 architectures is NaN or negative"):
+        prepare(_sweep(path, time_budget=100, bench={"cost_column": "seconds"}))
+
+
+@pytest.mark.parametrize("bad", [0, -1, ".inf", "nan", "soon"])
+def test_bad_time_budget_in_a_config(tmp_path, planted, bad):
+    import yaml
+
+    from lissnas_bench.experiments import load_config
+
+    path = _table(tmp_path, planted)
+    cfg = _sweep(path, bench={"cost_column": "seconds"})
+    cfg["time_budget"] = yaml.safe_load(str(bad)) if bad != "soon" else bad
+    with pytest.raises(InvalidConfig, match="time_budget"):
+        load_config(cfg)
+
+
+def test_comparison_config_time_budget():
+    from lissnas_bench.experiments import ComparisonConfig, Target
+
+    with pytest.raises(InvalidConfig, match="no search optimizer"):
+        ComparisonConfig(targets=(Target("analognas"),), time_budget=100)
+    with pytest.raises(InvalidConfig, match="time_budget must be > 0"):
+        ComparisonConfig(targets=(Target("analognas"),), search=("rs",), time_budget=-3)
+    cfg = ComparisonConfig(targets=(Target("analognas"),), search=("rs",), time_budget="12000")
+    assert cfg.experiment().time_budget == 12000.0
+    # unset, it leaves the configuration's dictionary (and hash) as it was
+    assert "time_budget" not in ComparisonConfig(targets=(Target("analognas"),)).experiment().to_dict()

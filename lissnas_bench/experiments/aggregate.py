@@ -189,6 +189,45 @@ def curves_frame(cells: list[dict], experiment):
     return pd.concat(parts, ignore_index=True).astype({"seed": "int64", "queries": "int64", "budget": "int64"})
 
 
+def time_grid(time_budget: float, points: int) -> np.ndarray:
+    """The simulated seconds a time curve keeps: ``points`` evenly spaced in (0, time_budget].
+
+    >>> time_grid(100, 4).tolist()
+    [25.0, 50.0, 75.0, 100.0]
+    """
+    return np.linspace(0.0, float(time_budget), max(int(points), 1) + 1)[1:]
+
+
+def time_curves_frame(cells: list[dict], experiment):
+    """The anytime curves against simulated seconds (``..., optimizer, seed, seconds, best_so_far, regret``) on one
+    grid of ``curve_points`` times up to the time budget.  Empty without a time budget.  Before a run's first
+    query has finished its best is NaN."""
+    import pandas as pd
+
+    cols = ["benchmark", "dataset", "metric", "budget", "method", "optimizer", "seed", "seconds", "best_so_far",
+            "regret"]
+    if not experiment.optimizers or experiment.time_budget is None:
+        return pd.DataFrame(columns=cols)
+    grid = time_grid(experiment.time_budget, experiment.curve_points or 100)
+    parts = []
+    for c in cells:
+        r = c["row"]
+        for opt, cv in (c.get("curves") or {}).items():
+            if "seconds" not in cv:
+                continue
+            t = np.asarray(cv["seconds"], dtype=np.float64)
+            b = np.asarray([np.nan if x is None else x for x in cv["best"]], dtype=np.float64)
+            i = np.searchsorted(t, grid, side="right") - 1
+            best = np.where(i >= 0, b[np.maximum(i, 0)], np.nan) if len(t) else np.full(len(grid), np.nan)
+            parts.append(pd.DataFrame({
+                "benchmark": r["benchmark"], "dataset": r["dataset"], "metric": r["metric"], "budget": r["budget"],
+                "method": r["method"], "optimizer": opt, "seed": int(r["seed"]), "seconds": grid,
+                "best_so_far": best, "regret": float(cv["global_max"]) - best}))
+    if not parts:
+        return pd.DataFrame(columns=cols)
+    return pd.concat(parts, ignore_index=True).astype({"seed": "int64", "budget": "int64"})
+
+
 def is_full(cell: dict) -> bool:
     """Whether a record is a ``full`` cell (no shrink phase: no space, no shrink metrics)."""
     return bool(cell.get("full"))

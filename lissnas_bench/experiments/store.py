@@ -15,6 +15,7 @@ A results folder (``out``)::
     traces.parquet         the iteration traces (LISSNAS, and any shrinker that keeps one)
     distributions.parquet  f over S and a sample of f over each S'
     curves.parquet         (with optimizers) anytime curves against total queries (and simulated seconds)
+    curves_time.parquet    (with a time budget) the same curves on a grid of simulated seconds
     figures/, report.md    drawn by ``lissnas_bench.report.publish`` (not by the engine)
 
 A cell file is written atomically and only after its space file, so a run killed at any moment (even with SIGKILL)
@@ -41,7 +42,7 @@ from .seeds import cell_seed
 log = logging.getLogger(__name__)
 
 OWN_FILES = ("results.parquet", "summary.csv", "comparisons.csv", "searches.parquet", "search_summary.csv", "traces.parquet",
-             "distributions.parquet", "curves.parquet", "report.md", "manifest.json")
+             "distributions.parquet", "curves.parquet", "curves_time.parquet", "report.md", "manifest.json")
 OWN_DIRS = ("cells", "spaces", "figures")
 _VERSION_PACKAGES = ("lissnas-bench", "numpy", "scipy", "pandas", "pyarrow", "matplotlib", "seaborn",
                      "analog-nasbench", "nas-bench-graph", "dask", "distributed", "pyyaml")
