@@ -255,3 +255,55 @@ def test_comparison_config_time_budget():
     assert cfg.experiment().time_budget == 12000.0
     # unset, it leaves the configuration's dictionary (and hash) as it was
     assert "time_budget" not in ComparisonConfig(targets=(Target("analognas"),)).experiment().to_dict()
+
+
+# ---------------------------------------------------------------------------------------------- the command
+def test_cli_search_time_budget(capsys, tmp_path, planted):
+    import json
+
+    from conftest import run_cli
+
+    path = _table(tmp_path, planted)
+    code, out, err = run_cli(capsys, "search", "--table", path, "--space", "nb201", "--arch-column", "arch", "-m",
+                             "test", "--cost-column", "seconds", "-O", "re", "--time-budget", "1200", "--seeds", "3",
+                             "--json")
+    assert code == 0, err
+    d = json.loads(out)
+    assert d["stops"] == {"time": 3} and d["query_metric"] == "valid" and d["time_budget"] == 1200
+    for r in d["records"]:
+        assert r["search_sim_seconds"] <= 1200 and r["search_stop"] == "time"
+    code, out, err = run_cli(capsys, "search", "--table", path, "--space", "nb201", "--arch-column", "arch", "-m",
+                             "test", "--cost", "3*epoch", "--time-budget", "300", "--seeds", "1")
+    assert code == 0, err
+    assert "time" in out and "searched on valid, judged on test" in " ".join(out.split())
+
+
+@pytest.mark.parametrize("args, message", [
+    (["analognas", "--time-budget", "100"], "no cost column"),
+    (["TABLE", "--cost-column", "seconds", "--time-budget", "0"], "time_budget must be > 0"),
+    (["TABLE", "--cost-column", "seconds", "--time-budget", "-5"], "time_budget must be > 0"),
+    (["TABLE", "--cost-column", "seconds", "--time-budget", "inf"], "time_budget must be finite"),
+    (["TABLE", "--cost", "seconds+nope", "--time-budget", "10"], "nope"),
+    (["analognas", "--space", "results/x.space.json"], "is --in now"),
+])
+def test_cli_search_bad_input_is_one_line(capsys, tmp_path, planted, args, message):
+    from conftest import run_cli
+
+    if args[0] == "TABLE":
+        args = ["--table", str(_table(tmp_path, planted)), "--space", "nb201", "--arch-column", "arch", "-m",
+                "test", *args[1:]]
+    code, out, err = run_cli(capsys, "search", *args, "--seeds", "1")
+    assert code == 2, (out, err)
+    lines = [x for x in err.strip().splitlines() if x.strip()]
+    assert len(lines) == 1 and message in lines[0], err
+
+
+def test_cli_search_nan_cost_is_one_line(capsys, tmp_path, planted):
+    from conftest import run_cli
+
+    cost = _cost(planted).copy()
+    cost[0] = -2.0
+    path = _table(tmp_path, planted, cost=cost)
+    code, out, err = run_cli(capsys, "search", "--table", path, "--space", "nb201", "--arch-column", "arch", "-m",
+                             "test", "--cost-column", "seconds", "--time-budget", "100", "--seeds", "1")
+    assert code == 2 and "NaN or negative" in err and len(err.strip().splitlines()) == 1, err

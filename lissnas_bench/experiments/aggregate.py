@@ -160,12 +160,12 @@ def distributions_frame(cells: list[dict], plan):
 
 def curves_frame(cells: list[dict], experiment):
     """The searches' anytime curves in long format (``benchmark, dataset, metric, method, optimizer, seed,
-    queries, best_so_far, regret, sim_seconds``), every curve on the same query grid (``curve_points`` evenly
+    queries, best_so_far, regret, sim_seconds, stop``), every curve on the same query grid (``curve_points`` evenly
     spaced in 1..search_budget, plus the checkpoints and the shrink budget), so seeds average point by point."""
     import pandas as pd
 
     cols = ["benchmark", "dataset", "metric", "budget", "method", "optimizer", "seed", "queries", "best_so_far",
-            "regret", "sim_seconds"]
+            "regret", "sim_seconds", "stop"]
     if not experiment.optimizers:
         return pd.DataFrame(columns=cols)
     grid = curve_grid(int(experiment.search_budget), experiment.curve_points,
@@ -183,7 +183,8 @@ def curves_frame(cells: list[dict], experiment):
                 "benchmark": r["benchmark"], "dataset": r["dataset"], "metric": r["metric"], "budget": r["budget"],
                 "method": r["method"], "optimizer": opt, "seed": int(r["seed"]), "queries": grid, "best_so_far": best,
                 "regret": float(cv["global_max"]) - best,
-                "sim_seconds": np.asarray(sim, dtype=np.float64) if sim is not None else np.nan}))
+                "sim_seconds": np.asarray(sim, dtype=np.float64) if sim is not None else np.nan,
+                "stop": cv.get("stop")}))
     if not parts:
         return pd.DataFrame(columns=cols)
     return pd.concat(parts, ignore_index=True).astype({"seed": "int64", "queries": "int64", "budget": "int64"})
@@ -205,7 +206,7 @@ def time_curves_frame(cells: list[dict], experiment):
     import pandas as pd
 
     cols = ["benchmark", "dataset", "metric", "budget", "method", "optimizer", "seed", "seconds", "best_so_far",
-            "regret"]
+            "regret", "stop"]
     if not experiment.optimizers or experiment.time_budget is None:
         return pd.DataFrame(columns=cols)
     grid = time_grid(experiment.time_budget, experiment.curve_points or 100)
@@ -222,7 +223,7 @@ def time_curves_frame(cells: list[dict], experiment):
             parts.append(pd.DataFrame({
                 "benchmark": r["benchmark"], "dataset": r["dataset"], "metric": r["metric"], "budget": r["budget"],
                 "method": r["method"], "optimizer": opt, "seed": int(r["seed"]), "seconds": grid,
-                "best_so_far": best, "regret": float(cv["global_max"]) - best}))
+                "best_so_far": best, "regret": float(cv["global_max"]) - best, "stop": cv.get("stop")}))
     if not parts:
         return pd.DataFrame(columns=cols)
     return pd.concat(parts, ignore_index=True).astype({"seed": "int64", "budget": "int64"})

@@ -75,7 +75,7 @@ def compact_curve(result, grid: np.ndarray, seconds: bool = False) -> dict:
     if len(b) > 1:
         keep[1:-1] = b[1:-1] != b[:-2]
     out = {"queries": q[keep].tolist(), "best": b[keep].tolist(), "global_max": float(result.global_max),
-           "search_start": int(result.search_start)}
+           "search_start": int(result.search_start), "stop": result.stop}
     if result.sim_seconds is not None and len(q) and len(grid):
         i = np.clip(np.searchsorted(q, grid, side="right") - 1, 0, len(q) - 1)
         out["grid_sim_seconds"] = np.asarray(result.sim_seconds, dtype=np.float64)[i].tolist()

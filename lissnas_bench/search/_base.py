@@ -95,7 +95,8 @@ class SearchState:
     queried, and no cheaper one is tried after it).
     """
 
-    def __init__(self, oracle, space=None, stop_at: int | None = None, time_budget: float | None = None):
+    def __init__(self, oracle, space=None, stop_at: int | None = None, time_budget: float | None = None,
+                 seconds_offset: float = 0.0):
         self.oracle = oracle
         self.bench = oracle.benchmark
         if not oracle.domain_mask.any():
@@ -115,11 +116,13 @@ class SearchState:
         self.n_unknown = int((self.mask & ~self.known).sum())
         self.stop_at = stop_at if stop_at is not None else oracle.budget
         self.time_budget, self.cost = None, None
+        #: seconds charged before this oracle's first query (a shrink phase on another oracle)
+        self.seconds_offset = float(seconds_offset)
         #: the time budget refused a query: the search is over
         self.time_up = False
         if time_budget is not None:
             self.time_budget, self.cost = check_time_budget(oracle, time_budget, self.mask)
-            self.time_up = oracle.sim_seconds > self.time_budget  # the shrink phase alone used it up
+            self.time_up = self.seconds > self.time_budget  # the shrink phase alone used it up
         self._space = self.bench.space
         self._nbr_cache: dict[tuple[int, int], np.ndarray] = {}
 
@@ -128,6 +131,11 @@ class SearchState:
     def remaining(self) -> float:
         """Distinct queries the query budget still pays for (infinite without one)."""
         return math.inf if self.stop_at is None else int(self.stop_at - self.oracle.queries)
+
+    @property
+    def seconds(self) -> float:
+        """Simulated seconds spent so far in total."""
+        return self.seconds_offset + self.oracle.sim_seconds
 
     @property
     def done(self) -> bool:
@@ -147,7 +155,7 @@ class SearchState:
     def _affordable(self, charged: np.ndarray) -> int:
         """How many leading new rows (``charged``, in order) the time budget pays for; sets ``time_up`` when it
         does not pay for all of them."""
-        cum = self.oracle.sim_seconds + np.cumsum(self.cost[charged])
+        cum = self.seconds + np.cumsum(self.cost[charged])
         over = np.flatnonzero(cum > self.time_budget)
         if not len(over):
             return len(charged)
@@ -259,7 +267,8 @@ class Optimizer(ABC):
         """Search until ``state.done``; may return extra ``info``."""
 
     def search(self, oracle, rng, space=None, *, budget: int | None = None, query_offset: int = 0,
-               truth: Truth | None = None, time_budget: float | None = None) -> SearchResult:
+               truth: Truth | None = None, time_budget: float | None = None,
+               seconds_offset: float = 0.0) -> SearchResult:
         """Search ``space`` (default: the oracle's whole domain) until the oracle has answered ``budget`` distinct
         architectures in total (default: the oracle's budget), the next query would take its simulated seconds
         past ``time_budget`` (when given), or the domain is used up.  The result is judged on ``truth`` (default:
@@ -267,7 +276,8 @@ class Optimizer(ABC):
         are unlimited.
 
         ``query_offset`` shifts the query axis: pass the shrinker's query count when the search runs on a fresh
-        oracle whose budget is what the shrinker left (docs/search.md, "fair accounting").
+        oracle whose budget is what the shrinker left (docs/search.md, "fair accounting"); ``seconds_offset`` does
+        the same for the shrinker's simulated seconds (they count toward ``time_budget``).
         """
         rng = as_rng(rng)
         if budget is None:
@@ -282,7 +292,8 @@ class Optimizer(ABC):
             raise InvalidConfig(f"budget {budget} is larger than the oracle's budget {oracle.budget}")
         if isinstance(query_offset, bool) or not isinstance(query_offset, (int, np.integer)) or query_offset < 0:
             raise InvalidConfig(f"query_offset must be a non-negative integer, got {query_offset!r}")
-        state = SearchState(oracle, space, stop_at=budget, time_budget=time_budget)
+        seconds_offset = as_float(seconds_offset, "seconds_offset", ge=0)
+        state = SearchState(oracle, space, stop_at=budget, time_budget=time_budget, seconds_offset=seconds_offset)
         start = oracle.queries
         info = self._run(state, rng) or {}
         return build_result(oracle, state, truth or Truth.of_oracle(oracle), self.name, self.param_dict(), start,

@@ -175,7 +175,7 @@ def build_result(oracle, state, truth: Truth, name: str, params: dict, start: in
     best = np.asarray(truth.values[inc], dtype=np.float64)
     sim = None
     if oracle.has_time:
-        sim = np.cumsum(np.nan_to_num(oracle.costs[rows], nan=0.0))
+        sim = state.seconds_offset + np.cumsum(np.nan_to_num(oracle.costs[rows], nan=0.0))
     queries = np.arange(1, len(rows) + 1, dtype=np.int64) + offset
     if len(rows):
         best_arch, best_value = bench.archs[inc[-1]].copy(), float(best[-1])
