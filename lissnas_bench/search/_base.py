@@ -38,6 +38,10 @@ from ..errors import InvalidConfig
 from ..spaces import as_rng
 from .result import COLUMN_PREFIX, SearchResult, Truth, build_result
 
+#: a search domain at most this large has the neighbours of all its members computed in one call
+PREFETCH_DOMAIN = 5000
+
+
 # ---------------------------------------------------------------------------------------------- domain + state
 def domain_mask(oracle, space=None) -> np.ndarray:
     """Boolean mask over ``oracle.benchmark``'s rows: the architectures a search may query.
@@ -125,6 +129,7 @@ class SearchState:
             self.time_up = self.seconds > self.time_budget  # the shrink phase alone used it up
         self._space = self.bench.space
         self._nbr_cache: dict[tuple[int, int], np.ndarray] = {}
+        self._prefetched: dict[int, bool] = {}
 
     # ------------------------------------------------------------------ accounting
     @property
@@ -230,16 +235,31 @@ class SearchState:
         key = (int(row), int(radius))
         out = self._nbr_cache.get(key)
         if out is None:
-            nb, _ = self._space.neighbours(self.bench.archs[key[0] : key[0] + 1], radius)
-            if len(nb):
-                r = self.bench.rows(nb, missing="mask")
-                r = r[r >= 0]
-                out = np.unique(r[self.mask[r]])
-            else:
-                out = np.empty(0, dtype=np.int64)
-            out.flags.writeable = False
-            self._nbr_cache[key] = out
+            # a small domain is visited all over (evolution re-proposes its members for thousands of
+            # generations): one broadcast call for every member is much cheaper than one call per member
+            small = self.size <= PREFETCH_DOMAIN and not self._prefetched.get(key[1])
+            rows = np.flatnonzero(self.mask) if small else np.array([key[0]])
+            self._prefetched[key[1]] = self._prefetched.get(key[1], False) or small
+            self._fill_neighbours(rows, key[1])
+            out = self._nbr_cache.get(key)
+            if out is None:  # a row outside the domain (a shrinker's query) was asked about
+                self._fill_neighbours(np.array([key[0]]), key[1])
+                out = self._nbr_cache[key]
         return out
+
+    def _fill_neighbours(self, rows: np.ndarray, radius: int) -> None:
+        nb, src = self._space.neighbours(self.bench.archs[rows], radius)
+        r = self.bench.rows(nb, missing="mask") if len(nb) else np.empty(0, dtype=np.int64)
+        ok = r >= 0
+        ok[ok] = self.mask[r[ok]]
+        r, src = r[ok], src[ok]
+        order = np.lexsort((r, src))  # by source, then by row
+        r, src = r[order], src[order]
+        bounds = np.searchsorted(src, np.arange(len(rows) + 1))
+        for i, row in enumerate(rows.tolist()):
+            out = np.unique(r[bounds[i]:bounds[i + 1]])
+            out.flags.writeable = False
+            self._nbr_cache[(row, radius)] = out
 
 
 # ---------------------------------------------------------------------------------------------- optimizer
