@@ -293,3 +293,16 @@ def test_re_stops_when_the_domain_is_used_up_and_bounds_known_children(planted):
         assert info["generations"] == info["known_children"] + (6 - 3)  # every other child was new
         # between two new children at most `patience` known ones (then a fresh child is forced)
         assert info["known_children"] <= patience * (6 - 3 + 1)
+
+
+def test_local_search_variants_of_the_published_runners(planted):
+    """NASLib's runner (10 to start, 1 at each restart) and naszilla's (first improvement) are parameters; the
+    first-improvement climb queries no more than the best-improvement one per step."""
+    full = Oracle(planted, budget=300)
+    a = get_optimizer("ls", n_init=10, restart_init=1).search(full, np.random.default_rng(2))
+    first = Oracle(planted, budget=300)
+    b = get_optimizer("ls", n_init=10, first_improvement=True).search(first, np.random.default_rng(2))
+    assert full.history[:10] == first.history[:10]  # the same ten random starts
+    assert b.info["steps"] / 300 >= a.info["steps"] / 300  # cheaper steps: more of them for the same budget
+    with pytest.raises(InvalidConfig, match="restart_init must be >= 1"):
+        get_optimizer("ls", restart_init=0)
