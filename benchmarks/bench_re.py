@@ -1,6 +1,6 @@
 """Regularised evolution in small shrunk spaces: time per cell of ``examples/compare_demo.yaml``-like cells.
 
-    python benchmarks/bench_re.py [--seeds 3] [--repeats 3]
+    python benchmarks/bench_re.py [--seeds 3] [--repeats 3] [--demo]
 
 The cells: NAS-Bench-Graph cora, citeseer and pubmed × the demo's five shrinkers (shrink budget 1000), each
 followed by ``re`` alone up to 2000 queries in total, run in this process one after another.  Shrunk spaces of a
@@ -8,7 +8,8 @@ few hundred architectures make evolution re-propose known children for tens of t
 measures the search phase (``search_seconds``, wall) and whole cells per CPU second of this process (CPU time, so
 that other work on a shared machine disturbs it less than wall time would).  Prints a markdown table and the
 generations, so that two versions of the code (``PYTHONPATH=...``) can be compared on the same machine: their
-numbers (queries, regret, generations) must be identical.
+numbers (queries, regret, generations) must be identical.  ``--demo`` runs ``examples/compare_demo.yaml`` itself
+(its first ``--seeds`` seeds: every target, every shrinker, rs, re and ls after each shrink).
 """
 
 from __future__ import annotations
@@ -21,7 +22,13 @@ import platform
 import time
 
 
-def config(seeds: int) -> dict:
+def config(seeds: int, demo: bool = False) -> dict:
+    if demo:
+        import yaml
+        from pathlib import Path
+
+        cfg = yaml.safe_load((Path(__file__).resolve().parents[1] / "examples" / "compare_demo.yaml").read_text())
+        return {**cfg, "seeds": seeds}
     return {"name": "bench-re", "seeds": seeds, "shrink_budget": 1000, "search_budget": 2000, "curve_points": 200,
             "benchmarks": [{"benchmark": "nasbench-graph", "datasets": ["cora", "citeseer", "pubmed"]}],
             "shrinkers": ["lissnas", "op-pruning", "top-samples", "single-region", "random"],
@@ -41,17 +48,18 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--repeats", type=int, default=3, help="runs of the whole grid; the fastest is reported")
+    ap.add_argument("--demo", action="store_true", help="examples/compare_demo.yaml instead of re alone")
     args = ap.parse_args()
     from lissnas_bench.experiments import load_config, prepare
 
-    plan = prepare(load_config(config(args.seeds)))
+    plan = prepare(load_config(config(args.seeds, args.demo)))
     best = None
     for _ in range(args.repeats):
         wall, recs = run_once(plan)
         if best is None or wall < best[0]:
             best = (wall, recs)
     wall, recs = best
-    searches = [s for r in recs for s in r["searches"]]
+    searches = [s for r in recs for s in r["searches"] if s["optimizer"] == "re"]
     search_s = sum(s["search_seconds"] for s in searches)
     gens = sum(s.get("info_generations", 0) for s in searches)
     numbers = json.dumps([[s["search_queries"], s["regret"], s.get("info_generations")] for s in searches])

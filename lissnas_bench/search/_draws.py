@@ -95,13 +95,16 @@ class BoundedDraws:
             return [0] * k
         if self._synced:
             self._load()
-        if self._pos + k > len(self._u32):
+        pos = self._pos
+        if pos + k > len(self._u32):
             return [self.below(n) for _ in range(k)]
-        vals = self._u32[self._pos:self._pos + k]
-        out = [(u * n) >> 32 for u in vals]
-        if any((u * n) & _MASK32 < n for u in vals):  # a possible rejection (rare): draw them one by one
-            return [self.below(n) for _ in range(k)]
-        self._pos += k
+        out = []
+        for u in self._u32[pos:pos + k]:
+            m = u * n
+            if m & _MASK32 < n:  # a possible rejection (about one draw in 2**32 / n): one by one, exactly
+                return [self.below(n) for _ in range(k)]
+            out.append(m >> 32)
+        self._pos = pos + k
         self._taken += k
         return out
 

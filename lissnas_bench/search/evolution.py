@@ -63,11 +63,19 @@ class RegularizedEvolution(Optimizer):
         seen = dict(zip(np.flatnonzero(state.known).tolist(), state.values[state.known].tolist()))
         nbrs: dict[int, list[int]] = {}
         stale = generations = fresh = repeats = 0
+        patience, population, size = p.patience, p.population, p.tournament
         done = state.done  # the state changes only when a new architecture is queried
         while not done:
-            parent = _tournament(pop_rows, pop_vals, take(len(pop_rows), p.tournament))
+            # tournament: the best of `size` members drawn with replacement (the first drawn among equals)
+            drawn = take(len(pop_rows), size)
+            best_i = drawn[0]
+            best_v = pop_vals[best_i]
+            for i in drawn[1:]:
+                if pop_vals[i] > best_v:
+                    best_i, best_v = i, pop_vals[i]
+            parent = pop_rows[best_i]
             child = None
-            if stale < p.patience:
+            if stale < patience:
                 nb = nbrs.get(parent)
                 if nb is None:
                     nb = nbrs[parent] = state.neighbours(parent).tolist()
@@ -91,20 +99,10 @@ class RegularizedEvolution(Optimizer):
                 stale, done = 0, state.done
             pop_rows.append(child)
             pop_vals.append(value)
-            if len(pop_rows) > p.population:
+            if len(pop_rows) > population:
                 pop_rows.popleft()
                 pop_vals.popleft()
             generations += 1
         if draws is not None:
             draws.sync()
         return {"generations": generations, "fresh_children": fresh, "known_children": repeats}
-
-
-def _tournament(pop_rows: deque, pop_vals: deque, drawn: list[int]) -> int:
-    """The best of the ``drawn`` members (drawn uniformly with replacement; the first drawn among equals)."""
-    best_i = drawn[0]
-    best_v = pop_vals[best_i]
-    for i in drawn[1:]:
-        if pop_vals[i] > best_v:
-            best_i, best_v = i, pop_vals[i]
-    return pop_rows[best_i]
