@@ -328,3 +328,25 @@ def test_reproduction_script_runs_and_the_doc_has_its_section(capsys):
     assert "| NAS-Bench-201, CIFAR-10 | REA |" in out and "time 2" in out
     doc = Path(ROOT / "docs" / "search.md").read_text()
     assert doc.count(mod.BEGIN) == 1 and doc.count(mod.END) == 1
+
+
+def test_cli_compare_time_budget(capsys, tmp_path, planted):
+    import pandas as pd
+
+    from conftest import run_cli
+
+    code, _, err = run_cli(capsys, "compare", "analognas", "--budget", "100", "--search", "rs",
+                           "--time-budget", "50", "--out", tmp_path / "a")
+    assert code == 2 and "no cost column" in err and len(err.strip().splitlines()) == 1, err
+    code, _, err = run_cli(capsys, "compare", "analognas", "--budget", "100", "--time-budget", "50",
+                           "--out", tmp_path / "b")
+    assert code == 2 and "no search optimizer" in err, err
+    path = _table(tmp_path, planted)
+    code, out, err = run_cli(capsys, "compare", "--table", path, "--space", "nb201", "--arch-column", "arch",
+                             "--metric", "test", "--cost-column", "seconds", "--methods", "lissnas", "--param",
+                             "lissnas.n=20", "--budget", "40", "--search", "rs", "--time-budget", "1500",
+                             "--seeds", "1", "--no-figures", "--out", tmp_path / "c", "--json")
+    assert code == 0, err
+    res = pd.read_parquet(tmp_path / "c" / "results.parquet")
+    full = res[res["method"] == "full"].iloc[0]
+    assert full["search_stop[rs]"] == "time" and full["search_sim_seconds[rs]"] <= 1500
