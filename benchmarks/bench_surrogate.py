@@ -129,7 +129,7 @@ def main() -> None:
     print("| queries/s | cold (surrogate) | warm (store) | warm / cold |\n|---|--:|--:|--:|")
     for name, c, w in rows:
         print(f"| {name} | {c:,.0f} | {w:,.0f} | {w / c:,.0f}× |")
-    print(f"\n| one LISSNAS shrink on darts (defaults, budget 1,000) | cold | warm | cold / warm |\n|---|--:|--:|--:|")
+    print("\n| one LISSNAS shrink on darts (defaults, budget 1,000) | cold | warm | cold / warm |\n|---|--:|--:|--:|")
     print(f"| {res.queries} queries, {len(res.shrunk.centres)} pockets, \\|S′\\| = {res.shrunk.size:,} | "
           f"{t_lissnas_cold:.2f} s | {t_lissnas_warm:.3f} s | {t_lissnas_cold / t_lissnas_warm:,.0f}× |")
 

@@ -93,7 +93,7 @@ def test_curves_match_the_columns(search_run):
     out, df = search_run
     curves = pd.read_parquet(out / "curves.parquet")
     assert list(curves.columns) == ["benchmark", "dataset", "metric", "budget", "method", "optimizer", "seed",
-                                    "queries", "best_so_far", "regret", "sim_seconds"]
+                                    "queries", "best_so_far", "regret", "sim_seconds", "stop"]
     assert set(curves.method) == {"lissnas", "random", "top-samples", SEARCH_FULL} and set(curves.optimizer) == set(
         OPTS)
     for (ds, m, opt, s), g in curves.groupby(["dataset", "method", "optimizer", "seed"]):

@@ -148,7 +148,7 @@ def test_cli_query_shrink_search_with_a_surrogate(fake_cli, tmp_path, capsys):
     assert doc["metrics"]["size"] > 10 and doc["metrics"]["recall"] is None and doc["metrics"]["unavailable"]
     space = json.loads((tmp_path / "s" / doc["space_file"]).read_text())
     assert space["kind"] == "pockets" and space["space"] == "darts"
-    code, out, err = run_cli(capsys, "search", "--surrogate", models, "--trust-pickles", "--space",
+    code, out, err = run_cli(capsys, "search", "--surrogate", models, "--trust-pickles", "--in",
                              tmp_path / "s" / doc["space_file"], "--optimizer", "re", "--budget", "900", "--seeds",
                              "1", "--json")
     assert code == 0, err

@@ -207,7 +207,8 @@ def test_cli_search_json(cli):
     r = cli("search", "analognas", "--optimizer", "ls", "--budget", "60", "--seeds", "2", "--json")
     assert r.exit_code == 0, r.output
     d = json.loads(r.stdout)
-    assert [x["search_total_queries"] for x in d["records"]] == [60, 60] and "regret@60" in d
+    assert [x["search_total_queries"] for x in d["records"]] == [60, 60] and d["regret"]["mean"] >= 0
+    assert d["stops"] == {"queries": 2} and d["query_metric"] == d["metric"]  # analognas: the truth itself
 
 
 def test_cli_search_in_shrunk_space(cli, tmp_path):
@@ -216,7 +217,7 @@ def test_cli_search_in_shrunk_space(cli, tmp_path):
     space_file = json.loads(r.stdout)["space_file"]
     used = shrink_queries_of(space_file)
     assert used is not None and 0 < used <= 150
-    r = cli("search", "analognas", "--space", space_file, "-O", "re", "-b", "300", "--seeds", "2", "--json",
+    r = cli("search", "analognas", "--in", space_file, "-O", "re", "-b", "300", "--seeds", "2", "--json",
             "--out", str(tmp_path / "s"))
     assert r.exit_code == 0, r.output
     d = json.loads(r.stdout)
@@ -230,3 +231,78 @@ def test_cli_search_errors(cli):
     assert isinstance(r.exception, UnknownName)
     r = cli("search", "analognas", "--param", "population", "-O", "re", "-b", "10")
     assert isinstance(r.exception, InvalidConfig)
+
+
+# ---------------------------------------------------------------------------------------------- RE: speed, exactly
+def test_bounded_draws_are_numpys_draws():
+    """BoundedDraws gives exactly rng.integers(0, n), interleaved with the generator's own use after sync()."""
+    from lissnas_bench.search._draws import BoundedDraws
+
+    rs = np.random.default_rng(1)
+    for trial in range(60):
+        seed = int(rs.integers(1 << 30))
+        a, b = np.random.default_rng(seed), np.random.default_rng(seed)
+        if trial % 2:
+            a.integers(0, 5), b.integers(0, 5)  # start with a buffered half in the bit generator
+        d, got, want = BoundedDraws(a), [], []
+        for _ in range(400):
+            op = int(rs.integers(6))
+            n = int(rs.integers(1, 40)) if rs.random() < 0.95 else int(rs.integers(1, 2**32 - 1))
+            if op < 3:
+                got.append(d.below(n)), want.append(int(b.integers(0, n)))
+            elif op == 3:
+                got.append(d.take(n, 3)), want.append(b.integers(0, n, size=3).tolist())
+            elif op == 4:
+                d.sync()
+                got.append(a.choice(5000, size=1, replace=False).tolist())
+                want.append(b.choice(5000, size=1, replace=False).tolist())
+            else:
+                d.sync()
+                got.append(a.random()), want.append(b.random())
+        d.sync()
+        assert got == want and a.random() == b.random(), trial
+    assert not BoundedDraws.supports(np.random.Generator(np.random.Philox(0)))
+
+
+def test_re_is_the_same_with_any_bit_generator_path(analognas, monkeypatch):
+    """The pure-Python draws change nothing: a PCG64 run equals the same run through NumPy's own calls."""
+    from lissnas_bench.search import evolution
+
+    shrunk = _shrunk_spaces(analognas)["pockets"]
+    runs = []
+    for fast in (True, False):
+        if not fast:
+            monkeypatch.setattr(evolution.BoundedDraws, "supports", staticmethod(lambda rng: False))
+        o = Oracle(analognas, budget=shrunk.size + 10)
+        res = get_optimizer("re").search(o, np.random.default_rng(4), shrunk)
+        runs.append((o.history, res.info))
+    assert runs[0] == runs[1] and runs[0][1]["known_children"] > 0
+
+
+def test_re_stops_when_the_domain_is_used_up_and_bounds_known_children(planted):
+    """A tiny domain: RE queries all of it and stops (exhausted); known children never run past `patience` in a
+    row (then a fresh one is forced), so the generations stay bounded."""
+    space = planted.space
+    dom = np.zeros(len(planted), dtype=bool)
+    dom[space.index(np.array([[0, 0, 0, 0, 0, c] for c in range(5)] + [[0, 0, 0, 0, 1, 0]]))] = True
+    for patience in (1, 5, 100):
+        o = Oracle(planted, budget=1000)
+        res = get_optimizer("re", population=3, patience=patience).search(o, np.random.default_rng(0), dom)
+        assert o.queries == 6 and res.exhausted and res.stop == "exhausted"
+        info = res.info
+        assert info["generations"] == info["known_children"] + (6 - 3)  # every other child was new
+        # between two new children at most `patience` known ones (then a fresh child is forced)
+        assert info["known_children"] <= patience * (6 - 3 + 1)
+
+
+def test_local_search_variants_of_the_published_runners(planted):
+    """NASLib's runner (10 to start, 1 at each restart) and naszilla's (first improvement) are parameters; the
+    first-improvement climb queries no more than the best-improvement one per step."""
+    full = Oracle(planted, budget=300)
+    a = get_optimizer("ls", n_init=10, restart_init=1).search(full, np.random.default_rng(2))
+    first = Oracle(planted, budget=300)
+    b = get_optimizer("ls", n_init=10, first_improvement=True).search(first, np.random.default_rng(2))
+    assert full.history[:10] == first.history[:10]  # the same ten random starts
+    assert b.info["steps"] / 300 >= a.info["steps"] / 300  # cheaper steps: more of them for the same budget
+    with pytest.raises(InvalidConfig, match="restart_init must be >= 1"):
+        get_optimizer("ls", restart_init=0)

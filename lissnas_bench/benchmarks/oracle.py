@@ -2,7 +2,8 @@
 
 It answers the *query* metric (validation accuracy, a low fidelity, a proxy, a noisy trial: whatever a searcher
 could see), charges one query per *distinct* architecture (asking again is free), adds the benchmark's simulated
-training time when it has one, and raises ``BudgetExhausted`` instead of answering past the budget.  Its answers
+training time when it has one (the benchmark's cost column, or a ``cost`` array: what one query costs in
+simulated seconds, e.g. a low fidelity's training time), and raises ``BudgetExhausted`` instead of answering past the budget.  Its answers
 are *scores*: higher is better (a metric to minimise is answered negated), so every shrinker and optimizer
 maximises.  Evaluation reads the ground truth (the *truth* metric) from the ``Benchmark`` directly; only
 search-side code holds an Oracle.  On a live
@@ -31,7 +32,8 @@ class Oracle:
     ``Oracle(bench, dataset, metric, budget)`` answers a column of the benchmark.  ``values=`` (an array aligned
     with the benchmark's rows, NaN = no answer) answers anything else, e.g. another table's column joined on the
     architecture or one noisy trial per architecture; ``name`` then says what it is, ``maximize`` its direction,
-    and ``domain`` (a row mask) restricts the architectures it may answer.
+    and ``domain`` (a row mask) restricts the architectures it may answer.  ``cost`` (seconds aligned with the rows)
+    replaces the benchmark's cost column as the simulated time a new query adds.
 
     >>> import lissnas_bench as lb, numpy as np
     >>> bench = lb.load_benchmark("analognas")
@@ -58,6 +60,7 @@ class Oracle:
         name: str | None = None,
         maximize: bool | None = None,
         domain: np.ndarray | None = None,
+        cost: np.ndarray | None = None,
     ):
         self.benchmark = benchmark
         if values is None:
@@ -84,8 +87,15 @@ class Oracle:
             ok &= np.asarray(domain, dtype=bool)
         self._mask = ok
         self._space: Space | None = None
-        cost = benchmark.cost_metrics.get(self.dataset) if charge_time else None
-        self._cost = benchmark.columns[(self.dataset, cost)] if cost else None
+        if cost is not None:
+            cost = np.asarray(cost, dtype=np.float64)
+            if cost.shape != (len(benchmark),):
+                raise InvalidConfig(f"oracle cost must have one entry per benchmark row ({len(benchmark)}), "
+                                    f"got shape {cost.shape}")
+            self._cost = cost if charge_time else None
+        else:
+            name = benchmark.cost_metrics.get(self.dataset) if charge_time else None
+            self._cost = benchmark.columns[(self.dataset, name)] if name else None
         self._seen = np.zeros(len(benchmark), dtype=bool)
         #: rows in the order they were first queried (for anytime curves)
         self.history: list[int] = []
@@ -134,6 +144,15 @@ class Oracle:
     def has_time(self) -> bool:
         return self._cost is not None
 
+    @property
+    def costs(self) -> np.ndarray | None:
+        """Simulated seconds of one query per benchmark row (read-only; ``None`` without training time)."""
+        if self._cost is None:
+            return None
+        v = self._cost.view()
+        v.flags.writeable = False
+        return v
+
     def is_known(self, archs) -> np.ndarray:
         """Which architectures were already queried (asking them again costs nothing)."""
         return self._seen[self.benchmark.rows(archs)]
@@ -168,7 +187,8 @@ class Oracle:
             self._seen[new_in_order] = True
             self.history.extend(new_in_order.tolist())
             if self._cost is not None:
-                self.sim_seconds += float(np.nansum(self._cost[new_in_order]))
+                # a running sum, in query order: the same arithmetic as SearchState's time-budget check
+                self.sim_seconds += float(np.cumsum(np.nan_to_num(self._cost[new_in_order]))[-1])
         return self._values[rows]
 
     def queried(self) -> tuple[np.ndarray, np.ndarray]:

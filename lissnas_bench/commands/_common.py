@@ -37,6 +37,10 @@ QueryMetricOpt = Annotated[Optional[str], typer.Option(
                            "architecture) or 'truth'. Default: the benchmark's validation counterpart of --metric "
                            "(nasbench-graph valid_perf for perf), else the truth itself (flagged as an upper bound).",
     show_default=False)]
+TimeBudgetOpt = Annotated[Optional[float], typer.Option(
+    "--time-budget", help="Also stop each search when the next query would take the simulated training seconds "
+                          "past this total (the shrinker's included); needs a cost column (--cost-column, --cost).",
+    show_default=False)]
 RestrictOpt = Annotated[bool, typer.Option(
     "--restrict-domain", help="Restrict the space to the architectures both --metric and --query-metric have.")]
 

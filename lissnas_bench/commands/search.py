@@ -11,16 +11,11 @@ from typing import Annotated, Optional
 
 import typer
 
-from ._common import (ArchColOpt, CostColOpt, DatasetOpt, JsonOpt, MetricOpt, MinimizeOpt, SurrogateOpt, TableOpt,
-                      TrustPicklesOpt, open_benchmark, print_json, records)
+from ._common import (ArchColOpt, CostColOpt, DatasetOpt, JsonOpt, MetricOpt, MinimizeOpt, QueryMetricOpt,
+                      RestrictOpt, SpaceOpt, SurrogateOpt, TableOpt, TimeBudgetOpt, TrustPicklesOpt, open_benchmark,
+                      print_json, records)
 
 log = logging.getLogger(__name__)
-
-#: ``--space`` here is the search domain; a ``--table``'s search space is ``--table-space``
-TableSpaceOpt = Annotated[Optional[str], typer.Option(
-    "--table-space", help="Search space of --table (nb201, nasbench-macro, ...); --space is the search domain here.",
-    show_default=False)]
-
 
 def register(app: typer.Typer) -> None:
     app.command("search")(search)
@@ -44,28 +39,41 @@ def _parse_params(items: list[str] | None) -> dict:
 
 
 # ---------------------------------------------------------------------------------------------- search
+CostOpt = Annotated[Optional[str], typer.Option(
+    "--cost", help="What one query costs in simulated seconds: a column, or K*COLUMN terms joined by '+' (e.g. "
+                   "12*train-per-time+valid-per-time). Default: the cost column of the query's fidelity.",
+    show_default=False)]
+
+
 def search(
     bench: Annotated[Optional[str], typer.Argument(help="Benchmark id; omit with --table.", show_default=False)] = None,
-    space: Annotated[str, typer.Option(
-        "--space", help="Search domain: 'full', or a shrunk-space JSON (from shrink/compare).")] = "full",
+    domain: Annotated[str, typer.Option(
+        "--in", help="Search domain: 'full', or a shrunk-space JSON (from shrink/compare).")] = "full",
     optimizer: Annotated[str, typer.Option("--optimizer", "-O", help="rs (random search), re (regularised "
                                            "evolution) or ls (local search).")] = "rs",
     budget: Annotated[int, typer.Option("--budget", "-b", help="Distinct queries per seed in total (a shrinker's "
                                         "queries included, see --shrink-queries).")] = 1000,
+    time_budget: TimeBudgetOpt = None,
     seeds: Annotated[int, typer.Option("--seeds", help="Independent searches.")] = 10,
     seed: Annotated[int, typer.Option("--seed", help="Root seed; seed i uses SeedSequence(seed).spawn(N)[i].")] = 0,
     param: Annotated[Optional[list[str]], typer.Option(
         "--param", "-p", help="Optimizer parameter KEY=VALUE (repeatable), e.g. --param population=20.")] = None,
     shrink_queries: Annotated[Optional[int], typer.Option(
         "--shrink-queries", help="Queries the shrinker spent, charged before the search (default: read from the "
-                                 "results folder the space JSON comes from, else 0).", show_default=False)] = None,
+                                 "results folder the --in file comes from, else 0).", show_default=False)] = None,
+    shrink_seconds: Annotated[Optional[float], typer.Option(
+        "--shrink-seconds", help="Simulated seconds the shrinker spent, charged before the search (default: read "
+                                 "like --shrink-queries, else 0).", show_default=False)] = None,
     dataset: DatasetOpt = None,
     metric: MetricOpt = None,
+    query_metric: QueryMetricOpt = None,
+    restrict_domain: RestrictOpt = False,
+    cost: CostOpt = None,
     out: Annotated[Optional[Path], typer.Option(
-        "--out", "-o", help="Write results.parquet, curves.parquet and a regret figure here.",
+        "--out", "-o", help="Write results.parquet, curves.parquet and the regret figures here.",
         show_default=False)] = None,
     table: TableOpt = None,
-    table_space: TableSpaceOpt = None,
+    space: SpaceOpt = None,
     arch_column: ArchColOpt = None,
     cost_column: CostColOpt = None,
     minimize: MinimizeOpt = None,
@@ -73,65 +81,99 @@ def search(
     trust_pickles: TrustPicklesOpt = False,
     json_out: JsonOpt = False,
 ) -> None:
-    """Search the full space or a shrunk space with one optimizer through the budgeted oracle; report the regret."""
-    from ..experiments import shrink_queries_of
+    """Search the full space or a shrunk space with one optimizer on the query metric; report the truth's regret.
+
+    Each search stops at --budget distinct queries or, with --time-budget, before the first query that would take
+    the simulated training seconds past it, or when its domain is used up (marked 'exhausted').
+    """
     from ..search import search_seeds
 
-    b = open_benchmark(bench, table, table_space, arch_column, cost_column, minimize=minimize, surrogate=surrogate,
-                       trust_pickles=trust_pickles)
+    b = _open_for_search(bench, table, space, arch_column, cost_column, minimize=minimize, surrogate=surrogate,
+                         trust_pickles=trust_pickles)
     ds, m = b.resolve(dataset, metric)
-    domain, label, sq = None, "full", 0
-    if space != "full":
-        from ..shrinkers import load_shrunk
-
-        domain = load_shrunk(Path(space), space=b.domain(ds, m))
-        label = Path(space).name
-        sq = shrink_queries_of(space) or 0
-    if shrink_queries is not None:
-        sq = shrink_queries
-    res, curves = search_seeds(b, space=domain, optimizer=optimizer, params=_parse_params(param), budget=budget,
-                               seeds=seeds, root_seed=seed, dataset=ds, metric=m, shrink_queries=sq,
-                               space_label=label)
-    files = {}
-    if out is not None:
-        from ..experiments.store import write_table
-        from ..plots.search import save_search_figures
-
-        out.mkdir(parents=True, exist_ok=True)
-        write_table(res, out / "results.parquet")
-        write_table(curves, out / "curves.parquet")
-        files = {"results": str(out / "results.parquet"), "curves": str(out / "curves.parquet")}
-        figs = save_search_figures(curves, out / "figures", shrink_budget=sq or None)
-        files["figures"] = [p for ps in figs.values() for p in ps]
-    col = f"search_regret@{budget}"
-    summary = {"mean": float(res[col].mean()), "std": float(res[col].std(ddof=1)) if len(res) > 1 else None,
-               "min": float(res[col].min()), "max": float(res[col].max())}
+    shrunk, label, sq, ss = _domain(domain, b, ds, m)
+    sq = shrink_queries if shrink_queries is not None else sq
+    ss = shrink_seconds if shrink_seconds is not None else ss
+    res, curves = search_seeds(b, space=shrunk, optimizer=optimizer, params=_parse_params(param), budget=budget,
+                               seeds=seeds, root_seed=seed, dataset=ds, metric=m, query_metric=query_metric,
+                               restrict_domain=restrict_domain, cost=cost, time_budget=time_budget,
+                               shrink_queries=sq, shrink_seconds=ss, space_label=label)
+    files = _write_search(res, curves, out, sq, time_budget) if out is not None else {}
+    summary = _regret_summary(res["regret"])
     if json_out:
-        print_json(({
-            "benchmark": b.id, "dataset": ds, "metric": m, "space": space, "optimizer": optimizer,
-            "params": _parse_params(param), "budget": budget, "shrink_queries": sq, "seeds": seeds,
-            "records": records(res), f"regret@{budget}": summary, **({"files": files} if files else {})}))
+        print_json({"benchmark": b.id, "dataset": ds, "metric": m, "query_metric": res["query_metric"].iloc[0],
+                    "in": domain, "optimizer": optimizer, "params": _parse_params(param), "budget": budget,
+                    "time_budget": time_budget, "cost": res["cost"].iloc[0], "shrink_queries": sq,
+                    "shrink_seconds": ss, "seeds": seeds, "stops": res["search_stop"].value_counts().to_dict(),
+                    "records": records(res), "regret": summary, **({"files": files} if files else {})})
         return
+    _print_search(res, summary, optimizer, label, b.id, ds, m, budget, time_budget, sq, files and out)
+
+
+def _open_for_search(bench, table, space, arch_column, cost_column, **surrogate):
+    from ..errors import InvalidConfig
+
+    if space is not None and table is None:
+        hint = " (the search domain, a shrunk-space file, is --in now)" if space.endswith(".json") else ""
+        raise InvalidConfig(f"--space {space!r} is the search space of --table, and no --table is given{hint}")
+    return open_benchmark(bench, table, space, arch_column, cost_column, **surrogate)
+
+
+def _domain(domain: str, bench, dataset: str, metric: str):
+    """(shrunk space or None, label, shrinker's queries, shrinker's seconds) of ``--in``."""
+    if domain == "full":
+        return None, "full", 0, 0.0
+    from ..experiments import shrink_queries_of, shrink_seconds_of
+    from ..shrinkers import load_shrunk
+
+    shrunk = load_shrunk(Path(domain), space=bench.domain(dataset, metric))
+    return shrunk, Path(domain).name, shrink_queries_of(domain) or 0, shrink_seconds_of(domain) or 0.0
+
+
+def _regret_summary(regret) -> dict:
+    return {"mean": float(regret.mean()), "std": float(regret.std(ddof=1)) if len(regret) > 1 else None,
+            "min": float(regret.min()), "max": float(regret.max())}
+
+
+def _write_search(res, curves, out: Path, shrink_queries: int, time_budget) -> dict:
+    from ..experiments.store import write_table
+    from ..plots.search import save_search_figures
+
+    out.mkdir(parents=True, exist_ok=True)
+    write_table(res, out / "results.parquet")
+    write_table(curves, out / "curves.parquet")
+    figs = save_search_figures(curves, out / "figures", shrink_budget=shrink_queries or None,
+                               time_budget=time_budget)
+    return {"results": str(out / "results.parquet"), "curves": str(out / "curves.parquet"),
+            "figures": [p for ps in figs.values() for p in ps]}
+
+
+def _print_search(res, summary, optimizer, label, bench_id, ds, m, budget, time_budget, sq, written) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    t = Table(title=f"{optimizer} in {label} on {b.id} / {ds} ({m}), budget {budget}"
-                    + (f" ({sq} spent by the shrinker)" if sq else ""), title_justify="left")
-    for c in ("seed", "best", f"regret@{budget}", f"regret@{budget // 2}", "search queries", "|space|"):
+    limit = f"budget {budget} queries" + (f" / {time_budget:g} s" if time_budget is not None else "")
+    query = res["query_metric"].iloc[0]
+    t = Table(title=f"{optimizer} in {label} on {bench_id} / {ds}: searched on {query}, judged on {m}; {limit}"
+                    + (f" ({sq} queries spent by the shrinker)" if sq else ""), title_justify="left")
+    timed = res["search_sim_seconds"].notna().any()
+    for c in ("seed", f"best {m}", "regret", "search queries", *(("seconds",) if timed else ()), "stopped by",
+              "|space|"):
         t.add_column(c, justify="right")
-    half = f"search_regret@{budget // 2}"
     for _, r in res.iterrows():
-        t.add_row(str(r["seed"]), f"{r['best']:.4f}", f"{r[col]:.4f}",
-                  f"{r[half]:.4f}" if half in res.columns else "", str(r["search_queries"]),
-                  f"{r['search_domain_size']:,}")
+        stop = r["search_stop"]
+        t.add_row(str(r["seed"]), f"{r['best']:.4f}", f"{r['regret']:.4f}", str(r["search_queries"]),
+                  *((f"{r['search_sim_seconds']:,.0f}",) if timed else ()),
+                  f"[yellow]{stop}[/yellow]" if stop == "exhausted" else stop, f"{r['search_domain_size']:,}")
     c = Console()
     c.print(t)
     std = "" if summary["std"] is None else f" ± {summary['std']:.4f}"
-    c.print(f"regret@{budget}: {summary['mean']:.4f}{std} over {seeds} seeds"
-            + ("  [yellow](the space was used up before the budget)[/yellow]" if res["search_exhausted"].any()
-               else ""))
-    if files:
-        c.print(f"written: {out}")
+    n_ex = int((res["search_stop"] == "exhausted").sum())
+    c.print(f"regret: {summary['mean']:.4f}{std} over {len(res)} seeds"
+            + (f"  [yellow]({n_ex} of {len(res)} seeds used the whole space up before the budget: their regret "
+               "is the space's own, search_domain_regret)[/yellow]" if n_ex else ""))
+    if written:
+        c.print(f"written: {written}")
 
 
 # ---------------------------------------------------------------------------------------------- run

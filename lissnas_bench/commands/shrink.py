@@ -11,7 +11,7 @@ from typing import Annotated, Optional
 import typer
 
 from ._common import (ArchColOpt, CostColOpt, JsonOpt, MetricOpt, MinimizeOpt, QueryMetricOpt, RestrictOpt, SpaceOpt,
-                      SurrogateOpt, TableOpt, TrustPicklesOpt, open_benchmark, print_json, records)
+                      SurrogateOpt, TableOpt, TimeBudgetOpt, TrustPicklesOpt, open_benchmark, print_json, records)
 
 log = logging.getLogger(__name__)
 
@@ -211,6 +211,7 @@ def compare(
     search_budget: Annotated[Optional[int], typer.Option(
         "--search-budget", help="Distinct queries per cell in total with --search, the shrinker's included "
                                 "(default: 2 × --budget; at least --budget).", show_default=False)] = None,
+    time_budget: TimeBudgetOpt = None,
     proxy: ProxyOpt = None,
     param: Annotated[Optional[list[str]], typer.Option(
         "--param", "-p", help="Shrinker parameter METHOD.KEY=VALUE (repeatable), e.g. lissnas.k=5.")] = None,
@@ -252,7 +253,8 @@ def compare(
         raise InvalidConfig("--search-budget needs --search (e.g. --search rs,re,ls)")
     cfg = ComparisonConfig(targets=targets, methods=_split(methods), seeds=seeds, root_seed=root_seed,
                            budget=budget, q=q, params=_parse_params(param, qualified=True),
-                           search=tuple(optimizers or ()), search_budget=search_budget, reference=reference)
+                           search=tuple(optimizers or ()), search_budget=search_budget, reference=reference,
+                           time_budget=time_budget)
     plan = prepare(cfg)  # validates everything before the first cell
     if out is None:
         out = Path("results") / "compare" / safe_name(plan.targets[0].bench.id)

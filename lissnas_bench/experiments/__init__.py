@@ -18,7 +18,7 @@ from .execute import DaskExecutor, LocalExecutor, make_executor
 from .plan import Plan, prepare
 from .run import RunSummary, load_cells, load_results, rebuild, run_experiment
 from .single import shrink_once
-from .store import ResultsFolder, shrink_files, shrink_queries_of
+from .store import ResultsFolder, shrink_files, shrink_queries_of, shrink_seconds_of
 from .sweep_config import SweepConfigError, load_config
 
 __all__ = [
@@ -26,5 +26,5 @@ __all__ = [
     "ComparisonConfig", "DaskExecutor", "Experiment", "LocalExecutor", "Plan", "ResultsFolder", "RunSummary",
     "SweepConfigError", "Target", "Variant", "load_cells", "load_config", "load_results", "make_executor",
     "order_methods", "prepare", "rebuild", "run_experiment", "shrink_files", "shrink_once", "shrink_queries_of",
-    "variant",
+    "shrink_seconds_of", "variant",
 ]

@@ -162,12 +162,12 @@ def distributions_frame(cells: list[dict], plan):
 
 def curves_frame(cells: list[dict], experiment):
     """The searches' anytime curves in long format (``benchmark, dataset, metric, method, optimizer, seed,
-    queries, best_so_far, regret, sim_seconds``), every curve on the same query grid (``curve_points`` evenly
+    queries, best_so_far, regret, sim_seconds, stop``), every curve on the same query grid (``curve_points`` evenly
     spaced in 1..search_budget, plus the checkpoints and the shrink budget), so seeds average point by point."""
     import pandas as pd
 
     cols = ["benchmark", "dataset", "metric", "budget", "method", "optimizer", "seed", "queries", "best_so_far",
-            "regret", "sim_seconds"]
+            "regret", "sim_seconds", "stop"]
     if not experiment.optimizers:
         return pd.DataFrame(columns=cols)
     grid = curve_grid(int(experiment.search_budget), experiment.curve_points,
@@ -185,10 +185,50 @@ def curves_frame(cells: list[dict], experiment):
                 "benchmark": r["benchmark"], "dataset": r["dataset"], "metric": r["metric"], "budget": r["budget"],
                 "method": r["method"], "optimizer": opt, "seed": int(r["seed"]), "queries": grid, "best_so_far": best,
                 "regret": float(cv["global_max"]) - best,
-                "sim_seconds": np.asarray(sim, dtype=np.float64) if sim is not None else np.nan}))
+                "sim_seconds": np.asarray(sim, dtype=np.float64) if sim is not None else np.nan,
+                "stop": cv.get("stop")}))
     if not parts:
         return pd.DataFrame(columns=cols)
     return pd.concat(parts, ignore_index=True).astype({"seed": "int64", "queries": "int64", "budget": "int64"})
+
+
+def time_grid(time_budget: float, points: int) -> np.ndarray:
+    """The simulated seconds a time curve keeps: ``points`` evenly spaced in (0, time_budget].
+
+    >>> time_grid(100, 4).tolist()
+    [25.0, 50.0, 75.0, 100.0]
+    """
+    return np.linspace(0.0, float(time_budget), max(int(points), 1) + 1)[1:]
+
+
+def time_curves_frame(cells: list[dict], experiment):
+    """The anytime curves against simulated seconds (``..., optimizer, seed, seconds, best_so_far, regret``) on one
+    grid of ``curve_points`` times up to the time budget.  Empty without a time budget.  Before a run's first
+    query has finished its best is NaN."""
+    import pandas as pd
+
+    cols = ["benchmark", "dataset", "metric", "budget", "method", "optimizer", "seed", "seconds", "best_so_far",
+            "regret", "stop"]
+    if not experiment.optimizers or experiment.time_budget is None:
+        return pd.DataFrame(columns=cols)
+    grid = time_grid(experiment.time_budget, experiment.curve_points or 100)
+    parts = []
+    for c in cells:
+        r = c["row"]
+        for opt, cv in (c.get("curves") or {}).items():
+            if "seconds" not in cv:
+                continue
+            t = np.asarray(cv["seconds"], dtype=np.float64)
+            b = np.asarray([np.nan if x is None else x for x in cv["best"]], dtype=np.float64)
+            i = np.searchsorted(t, grid, side="right") - 1
+            best = np.where(i >= 0, b[np.maximum(i, 0)], np.nan) if len(t) else np.full(len(grid), np.nan)
+            parts.append(pd.DataFrame({
+                "benchmark": r["benchmark"], "dataset": r["dataset"], "metric": r["metric"], "budget": r["budget"],
+                "method": r["method"], "optimizer": opt, "seed": int(r["seed"]), "seconds": grid,
+                "best_so_far": best, "regret": float(cv["global_max"]) - best, "stop": cv.get("stop")}))
+    if not parts:
+        return pd.DataFrame(columns=cols)
+    return pd.concat(parts, ignore_index=True).astype({"seed": "int64", "budget": "int64"})
 
 
 def is_full(cell: dict) -> bool:

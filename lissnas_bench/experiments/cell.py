@@ -2,8 +2,9 @@
 
 A cell is a pure function of its coordinates (target, variant, seed; docs in ``seeds.py``).  Accounting: the
 shrinker spends at most ``budget`` distinct queries on an ``Oracle``; each search continues a copy of *that*
-oracle up to ``search_budget`` queries in total, so the shrinker's queries count and the architectures it queried
-are free.  ``full`` searches the whole domain from a fresh oracle with the same total.
+oracle up to ``search_budget`` queries in total (and, with a ``time_budget``, until the next query would take the
+simulated seconds past it), so the shrinker's queries and seconds count and the architectures it queried are
+free.  ``full`` searches the whole domain from a fresh oracle with the same total.
 
 A cell returns a *record*: plain JSON data (its row of ``results.parquet``, its trace, the shrunk space, the
 anytime curves), written by the store in the parent process only.
@@ -63,19 +64,23 @@ def curve_grid(budget: int, points: int, extra=()) -> np.ndarray:
     return np.union1d(grid, np.asarray(list(extra), dtype=np.int64))
 
 
-def compact_curve(result, grid: np.ndarray) -> dict:
+def compact_curve(result, grid: np.ndarray, seconds: bool = False) -> dict:
     """A ``SearchResult``'s best-so-far step function, losslessly (the query counts where it changes, and the
-    last one), the global maximum (regret = ``global_max - best``) and the simulated seconds at ``grid``."""
+    last one), the global maximum (regret = ``global_max - best``) and the simulated seconds at ``grid``;
+    ``seconds`` adds the cumulative seconds at the kept points (the step function against time, losslessly: the
+    best changes only at kept points and the seconds never decrease)."""
     q = np.asarray(result.queries, dtype=np.int64)
     b = np.asarray(result.best_so_far, dtype=np.float64)
     keep = np.ones(len(b), dtype=bool)
     if len(b) > 1:
         keep[1:-1] = b[1:-1] != b[:-2]
     out = {"queries": q[keep].tolist(), "best": b[keep].tolist(), "global_max": float(result.global_max),
-           "search_start": int(result.search_start)}
+           "search_start": int(result.search_start), "stop": result.stop}
     if result.sim_seconds is not None and len(q) and len(grid):
         i = np.clip(np.searchsorted(q, grid, side="right") - 1, 0, len(q) - 1)
         out["grid_sim_seconds"] = np.asarray(result.sim_seconds, dtype=np.float64)[i].tolist()
+    if seconds and result.sim_seconds is not None:
+        out["seconds"] = np.asarray(result.sim_seconds, dtype=np.float64)[keep].tolist()
     return out
 
 
@@ -95,7 +100,8 @@ def _searches(plan, t, shrink_result, oracle, ss, budget: int) -> tuple[dict, li
         t1 = time.perf_counter()
         cols, res = search_after_shrink(shrink_result, oracle, plan.optimizers[v.label],
                                         np.random.default_rng(search_seed_sequence(ss, v.method)), budget=B,
-                                        regret_at=exp.regret_at, return_result=True, truth=truth)
+                                        regret_at=exp.regret_at, return_result=True, truth=truth,
+                                        time_budget=exp.time_budget)
         for name in ("search_domain_size", "search_domain_regret"):  # a property of S', not of the optimizer
             domain[name] = cols[name]
         best_arch = t.bench.space.to_strings(res.best_arch[None, :])[0] if res.best_arch is not None else None
@@ -105,7 +111,7 @@ def _searches(plan, t, shrink_result, oracle, ss, budget: int) -> tuple[dict, li
                           **_scalars(res.info, "info_")})
         wide.update({f"{k}[{v.label}]": x for k, x in _scalars(cols).items()
                      if k not in ("search_domain_size", "search_domain_regret")})
-        curves[v.label] = compact_curve(res, grid)
+        curves[v.label] = compact_curve(res, grid, seconds=exp.time_budget is not None)
     wide.update(_scalars(domain))
     wide["search_seconds"] = time.perf_counter() - t0
     return wide, long_rows, curves

@@ -84,7 +84,8 @@ class Target:
     ``space`` and ``arch_column`` (and optionally ``cost_column``), exactly as ``load_benchmark`` does.
     ``metric`` is the truth that judges the results; ``query_metric`` what the oracle answers (default: the
     benchmark's natural pairing; the rules are in ``experiments/protocol.py``); ``restrict_domain`` restricts the
-    domain to the architectures both have.
+    domain to the architectures both have; ``cost`` what one query costs in simulated seconds, a column or a
+    formula such as ``12*train-per-time`` (default: the cost column of the query's fidelity, ``experiments/cost.py``).
     """
 
     benchmark: str
@@ -96,12 +97,13 @@ class Target:
     cost_column: str | None = None
     query_metric: str | None = None
     restrict_domain: bool = False
+    cost: str | None = None
 
     def __post_init__(self):
         if not isinstance(self.benchmark, (str, os.PathLike)) or not str(self.benchmark):
             raise InvalidConfig(f"target.benchmark must be a benchmark id or a table path, got {self.benchmark!r}")
         object.__setattr__(self, "benchmark", str(self.benchmark))
-        for name in ("dataset", "metric", "proxy", "space", "arch_column", "cost_column", "query_metric"):
+        for name in ("dataset", "metric", "proxy", "space", "arch_column", "cost_column", "query_metric", "cost"):
             v = getattr(self, name)
             if v is not None and not isinstance(v, str):
                 raise InvalidConfig(f"target.{name} must be a string or None, got {v!r}")
@@ -178,7 +180,8 @@ class Experiment:
 
     ``budgets``: the shrink budgets (distinct queries a shrinker may spend per cell), each a cell coordinate like the
     seed; ``search_budget``: distinct queries per cell in total when ``optimizers`` search each S' (the shrinker's
-    included); ``regret_at``: the query counts the result columns report; ``reference``: the variant whose |S'|
+    included); ``time_budget``: simulated training seconds per cell in total (the shrinker's included), a second
+    stopping rule for the searches, whichever binds first; ``regret_at``: the query counts the result columns report; ``reference``: the variant whose |S'|
     and spend the size-matched baselines copy.
     """
 
@@ -193,6 +196,7 @@ class Experiment:
     regret_at: tuple[int, ...] = ()
     curve_points: int = CURVE_POINTS
     reference: Variant | None = None
+    time_budget: float | None = None
     #: the method every other is tested against (label); default: the size-matching reference, else lissnas
     compare_to: str | None = None
     name: str = ""
@@ -209,10 +213,17 @@ class Experiment:
             raise InvalidConfig(f"method {dup!r} is listed twice")
         if self.optimizers and self.search_budget is None:
             raise InvalidConfig("optimizers need a search budget")
+        if self.time_budget is not None:
+            if not self.optimizers:
+                raise InvalidConfig("a time budget stops searches: name optimizers (search=..., optimizers:)")
+            object.__setattr__(self, "time_budget", as_float(self.time_budget, "time_budget", gt=0))
         object.__setattr__(self, "budgets", budget_list(self.budgets))
         if self.compare_to is not None and self.compare_to not in labels:
             raise InvalidConfig(f"the reference method {self.compare_to!r} is not compared; accepted: "
                                 f"{', '.join(x for x in labels if x != FULL)}")
+        if self.optimizers and self.search_budget < max(self.budgets):
+            raise InvalidConfig(f"search budget {self.search_budget} < budget {max(self.budgets)}: the search budget "
+                                "is the total per cell, the shrinker's queries included")
 
     @property
     def statistics_reference(self) -> str:
@@ -223,9 +234,6 @@ class Experiment:
         if self.reference is not None and self.reference.label in labels:
             return self.reference.label
         return REFERENCE_METHOD if REFERENCE_METHOD in labels else labels[0]
-        if self.optimizers and self.search_budget < max(self.budgets):
-            raise InvalidConfig(f"search budget {self.search_budget} < budget {max(self.budgets)}: the search budget "
-                                "is the total per cell, the shrinker's queries included")
 
     @property
     def budget(self) -> int:
@@ -238,7 +246,9 @@ class Experiment:
 
     def to_dict(self) -> dict:
         d = asdict(self)
-        d["targets"] = [asdict(t) for t in self.targets]
+        d["targets"] = [_target_dict(t) for t in self.targets]
+        if self.time_budget is None:  # an option left unset does not change the configuration's hash
+            d.pop("time_budget")
         d["shrinkers"] = [v.to_dict() for v in self.shrinkers]
         d["optimizers"] = [v.to_dict() for v in self.optimizers]
         d["reference"] = self.reference.to_dict() if self.reference else None
@@ -258,6 +268,13 @@ class Experiment:
 
     def replace(self, **changes) -> Experiment:
         return replace(self, **changes)
+
+
+def _target_dict(t: Target) -> dict:
+    d = asdict(t)
+    if d["cost"] is None:  # as for time_budget: unset, it leaves the hash of older configurations alone
+        d.pop("cost")
+    return d
 
 
 def default_reference(shrinkers: Sequence[Variant]) -> Variant:
@@ -291,6 +308,8 @@ class ComparisonConfig:
     search_budget: int | None = None
     #: the method the others are tested against (default lissnas when compared, else the first)
     reference: str | None = None
+    #: simulated training seconds per cell in total for the searches (None: queries only)
+    time_budget: float | None = None
 
     def __post_init__(self):
         set_ = lambda k, v: object.__setattr__(self, k, v)  # noqa: E731 - frozen dataclass
@@ -319,6 +338,11 @@ class ComparisonConfig:
 
     def _check_search_budget(self) -> None:
         sb = self.search_budget
+        if self.time_budget is not None:
+            if not self.search:
+                raise InvalidConfig(f"a time budget ({self.time_budget}) is given but no search optimizer: add "
+                                    "--search rs,re,ls (search=...), or drop the time budget")
+            object.__setattr__(self, "time_budget", as_float(self.time_budget, "time_budget", gt=0))
         if not self.search:
             if sb is not None:
                 raise InvalidConfig(f"a search budget ({sb}) is given but no search optimizer: add --search rs,re,ls "
@@ -363,14 +387,16 @@ class ComparisonConfig:
             targets=self.targets, shrinkers=shrinkers, seeds=tuple(range(self.seeds)), root_seed=self.root_seed,
             budgets=self.budgets, q=self.q, optimizers=optimizers, search_budget=self.search_budget,
             regret_at=tuple(default_checkpoints(self.search_budget)) if optimizers else (), reference=reference,
-            compare_to=self.reference)
+            compare_to=self.reference, time_budget=self.time_budget)
 
     def to_dict(self) -> dict:
         d = asdict(self)
-        d["targets"] = [asdict(t) for t in self.targets]
+        d["targets"] = [_target_dict(t) for t in self.targets]
         d["methods"] = list(self.methods) if self.methods is not None else None
         if self.reference is None:
             d.pop("reference")
+        if self.time_budget is None:
+            d.pop("time_budget")
         if self.search:
             d["search"] = list(self.search)
         else:

@@ -150,6 +150,22 @@ def check_budget(label: str, shrinker, budget: int, domain_size: int | None = No
                                 "raise --budget or lower n")
 
 
+def check_costs(bench, dataset: str, proto) -> None:
+    """A time budget needs a finite, non-negative cost for every architecture of the target's domain (any of
+    them may be queried): one ``InvalidConfig`` naming the target otherwise."""
+    where = f"target {bench.id}/{dataset}"
+    if proto.cost is None:
+        raise InvalidConfig(f"{where}: a time budget needs the simulated training time of each query and the "
+                            "benchmark has no cost column: give one (cost_column: / --cost-column for a table) or "
+                            "a formula (cost: / --cost, e.g. 12*train-per-time)")
+    bad = np.flatnonzero(proto.domain & ~(np.isfinite(proto.cost) & (proto.cost >= 0)))
+    if len(bad):
+        example = bench.space.to_strings(bench.archs[bad[:1]])[0]
+        raise InvalidConfig(f"{where}: the cost ({proto.cost_spec}) of {len(bad)} architectures is NaN or negative, "
+                            f"e.g. {example}: {proto.cost[bad[0]]!r} s; a time budget needs a finite, non-negative "
+                            "cost for every architecture of the domain")
+
+
 def _open(targets: tuple[Target, ...], given: Mapping[str, Any] | None) -> list[tuple[Target, Any]]:
     from ..benchmarks import load_benchmark
 
@@ -166,9 +182,9 @@ def _open(targets: tuple[Target, ...], given: Mapping[str, Any] | None) -> list[
         from .protocol import is_joined, join_column, resolve
 
         metric = join_column(bench, dataset, t.metric) if is_joined(t.metric) else bench.resolve(dataset, t.metric)[1]
-        proto = resolve(bench, dataset, metric, t.query_metric, t.restrict_domain)
+        proto = resolve(bench, dataset, metric, t.query_metric, t.restrict_domain, cost=t.cost)
         resolved = Target(t.benchmark, dataset, metric, t.proxy, t.space, t.arch_column, t.cost_column, proto.query,
-                          t.restrict_domain)
+                          t.restrict_domain, t.cost)
         opened.append((resolved, bench, proto))
     return opened
 
@@ -196,6 +212,8 @@ def prepare(config, *, opened: Mapping[str, Any] | None = None) -> Plan:
 
     targets, keys = [], set()
     for t, bench, proto in _open(exp.targets, opened):
+        if exp.time_budget is not None:
+            check_costs(bench, t.dataset, proto)
         size = int(proto.domain.sum()) if proto.domain is not None else int(bench.domain(t.dataset, t.metric).size)
         for label, obj in shrinkers.items():
             check_budget(label, obj, min(exp.budgets), size)

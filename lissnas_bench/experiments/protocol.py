@@ -81,6 +81,8 @@ class Protocol:
     trials: np.ndarray | None  # (rows, trials) for trial:, NaN where a trial is missing
     maximize: bool  # the query's direction (the oracle answers it as a score, higher is better)
     domain: np.ndarray | None  # rows both the truth and the query have (None: a live surrogate, no rows)
+    cost: np.ndarray | None = None  # simulated seconds of one query per row (cost.py); None: no training time
+    cost_spec: str | None = None  # where the cost comes from (a column, or the formula)
 
     @property
     def upper_bound(self) -> bool:
@@ -95,6 +97,8 @@ class Protocol:
     def digest(self) -> str:
         """A hash of the query's numbers (a joined file may change under the same spec)."""
         h = hashlib.sha256(self.query.encode())
+        if self.cost_spec is not None:  # the formula's columns are covered by the data hash
+            h.update(f"cost={self.cost_spec}".encode())
         for a in (self.values, self.trials, self.domain):  # a column is covered by the data hash
             if a is not None:
                 h.update(np.ascontiguousarray(a).tobytes())
@@ -105,11 +109,12 @@ class Protocol:
         from ..benchmarks import Oracle
 
         if self.column is not None:
-            extra = {} if self.domain is None else {"domain": self.domain}  # a live surrogate has no rows
-            return Oracle(bench, self.dataset, self.column, budget, **extra)
+            if self.domain is None:  # a live surrogate: no rows, its own accounting
+                return Oracle(bench, self.dataset, self.column, budget)
+            return Oracle(bench, self.dataset, self.column, budget, domain=self.domain, cost=self.cost)
         values = self.values if self.kind != "trial" else draw_trials(self.trials, rng)
         return Oracle(bench, self.dataset, None, budget, values=values, name=self.query, maximize=self.maximize,
-                      domain=self.domain)
+                      domain=self.domain, cost=self.cost)
 
 
 def draw_trials(trials: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -133,8 +138,22 @@ def _trial_columns(bench, dataset: str, metric: str) -> list[str]:
     return cols
 
 
-def resolve(bench, dataset: str, truth: str, query: str | None, restrict_domain: bool = False) -> Protocol:
-    """The protocol of (dataset, truth) with query spec ``query`` (``None``: the natural pairing)."""
+def resolve(bench, dataset: str, truth: str, query: str | None, restrict_domain: bool = False,
+            cost: str | None = None) -> Protocol:
+    """The protocol of (dataset, truth) with query spec ``query`` (``None``: the natural pairing); ``cost`` is the
+    cost formula of ``experiments/cost.py`` (``None``: the cost column of the query's fidelity)."""
+    from dataclasses import replace
+
+    from .cost import query_cost
+
+    proto = _resolve(bench, dataset, truth, query, restrict_domain)
+    if proto.domain is None:  # a live surrogate charges its own runtime model, per query, in its LiveOracle
+        return proto
+    c = query_cost(bench, dataset, proto.column if proto.column is not None else proto.query, cost)
+    return replace(proto, cost=c.values, cost_spec=c.spec)
+
+
+def _resolve(bench, dataset: str, truth: str, query: str | None, restrict_domain: bool) -> Protocol:
     from ..evaluation import load_proxy
 
     if getattr(bench, "live", False):

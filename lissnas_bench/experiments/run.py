@@ -196,6 +196,8 @@ def rebuild(out: str | os.PathLike, *, plan: Plan | None = None):
         write_table(agg.summarise(searches, ["benchmark", "dataset", "metric", "budget", "method", "optimizer"]),
                     folder.search_summary)
         write_table(agg.curves_frame(cells, plan.experiment), folder.curves)
+        if plan.experiment.time_budget is not None:
+            write_table(agg.time_curves_frame(cells, plan.experiment), folder.curves_time)
     log.info("tables rebuilt from %d cells", len(cells))
     return results, searches
 

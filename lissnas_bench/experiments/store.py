@@ -15,6 +15,7 @@ A results folder (``out``)::
     traces.parquet         the iteration traces (LISSNAS, and any shrinker that keeps one)
     distributions.parquet  f over S and a sample of f over each S'
     curves.parquet         (with optimizers) anytime curves against total queries (and simulated seconds)
+    curves_time.parquet    (with a time budget) the same curves on a grid of simulated seconds
     figures/, report.md    drawn by ``lissnas_bench.report.publish`` (not by the engine)
 
 A cell file is written atomically and only after its space file, so a run killed at any moment (even with SIGKILL)
@@ -41,7 +42,7 @@ from .seeds import cell_seed
 log = logging.getLogger(__name__)
 
 OWN_FILES = ("results.parquet", "summary.csv", "comparisons.csv", "searches.parquet", "search_summary.csv", "traces.parquet",
-             "distributions.parquet", "curves.parquet", "report.md", "manifest.json")
+             "distributions.parquet", "curves.parquet", "curves_time.parquet", "report.md", "manifest.json")
 OWN_DIRS = ("cells", "spaces", "figures")
 _VERSION_PACKAGES = ("lissnas-bench", "numpy", "scipy", "pandas", "pyarrow", "matplotlib", "seaborn",
                      "analog-nasbench", "nas-bench-graph", "dask", "distributed", "pyyaml")
@@ -211,17 +212,28 @@ def shrink_files(out: str | os.PathLike, stem: str) -> tuple[Path, Path]:
 def shrink_queries_of(space_file) -> int | None:
     """The shrinker's query count recorded beside a shrunk-space file that this project wrote, else ``None``:
     a results folder's ``spaces/<key>.json`` (its cell) or the ``shrink`` command's ``<stem>.space.json``."""
+    q = _shrink_record(space_file, "queries")
+    return q if isinstance(q, int) and not isinstance(q, bool) and q >= 0 else None
+
+
+def shrink_seconds_of(space_file) -> float | None:
+    """The shrinker's simulated training seconds recorded beside a shrunk-space file (as ``shrink_queries_of``),
+    else ``None`` (not recorded, or the benchmark has no training time)."""
+    s = _shrink_record(space_file, "sim_seconds")
+    ok = isinstance(s, (int, float)) and not isinstance(s, bool) and s >= 0 and s == s and s != float("inf")
+    return float(s) if ok else None
+
+
+def _shrink_record(space_file, key: str):
     p = Path(space_file)
     candidates = []
     if p.parent.name == "spaces":
-        candidates.append((p.parent.parent / "cells" / f"{p.stem}.json", ("row", "queries")))
+        candidates.append((p.parent.parent / "cells" / f"{p.stem}.json", "row"))
     if p.name.endswith(".space.json"):
-        candidates.append((p.with_name(p.name[: -len(".space.json")] + ".metrics.json"), ("metrics", "queries")))
-    for f, (a, b) in candidates:
+        candidates.append((p.with_name(p.name[: -len(".space.json")] + ".metrics.json"), "metrics"))
+    for f, part in candidates:
         try:
-            q = json.loads(f.read_text())[a][b]
+            return json.loads(f.read_text())[part][key]
         except (OSError, ValueError, KeyError, TypeError):
             continue
-        if isinstance(q, int) and not isinstance(q, bool) and q >= 0:
-            return q
     return None

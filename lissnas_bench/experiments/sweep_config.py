@@ -7,12 +7,14 @@ A configuration (full reference in docs/search.md)::
     seeds: 10                    # seed indices 0..9 (or an explicit list, e.g. [0, 3, 7])
     shrink_budget: 1000          # distinct queries a shrinker may spend
     search_budget: 2000          # distinct queries per cell in total, the shrinker's included
+    time_budget: 12000           # optional: simulated training seconds per cell in total, the shrinker's included
     regret_at: [2000, 1000, 500] # checkpoints of the search_regret@q columns (default: B, B/2, B/4)
     curve_points: 200            # anytime-curve points kept per curve (0: none)
     q: 0.01                      # top fraction T_q for recall / precision
     compare_to: lissnas          # the label every other shrinker is tested against (paired Wilcoxon, Holm)
     benchmarks:
-      - benchmark: analognas     # an id, or a table path (then also space:, arch_column:, cost_column:)
+      - benchmark: analognas     # an id, or a table path (then also space:, arch_column:, cost_column:; cost:
+                                 # a formula such as 12*train-per-time, see experiments/cost.py)
         datasets: [cifar10]      # default: the benchmark's default dataset; "all": every dataset
         metric: baseline_accuracy  # the truth (default: the benchmark's default metric)
         query_metric: baseline_accuracy  # what the oracle answers (default: the natural validation pairing)
@@ -43,10 +45,10 @@ from .._params import coerce
 from ..errors import DataFileError, InvalidConfig, LissnasBenchError, UnknownName
 from .config import CURVE_POINTS, DEFAULT_Q, FULL, REFERENCE_METHOD, Experiment, Target, Variant, variant
 
-_TOP_KEYS = ("name", "description", "root_seed", "seeds", "shrink_budget", "search_budget", "regret_at",
-             "curve_points", "q", "benchmarks", "shrinkers", "reference", "compare_to", "optimizers")
+_TOP_KEYS = ("name", "description", "root_seed", "seeds", "shrink_budget", "search_budget", "time_budget",
+             "regret_at", "curve_points", "q", "benchmarks", "shrinkers", "reference", "compare_to", "optimizers")
 _BENCH_KEYS = ("benchmark", "datasets", "metric", "query_metric", "restrict_domain", "proxy", "space", "arch_column",
-               "cost_column")
+               "cost_column", "cost")
 _METHOD_KEYS = ("method", "label", "params", "grid")
 _NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 
@@ -193,6 +195,7 @@ def _targets(v: _V, items) -> tuple[tuple[Target, ...], list[tuple[str, int]]]:
         metric, proxy = v.str_(item.get("metric"), f"{f}.metric"), v.str_(item.get("proxy"), f"{f}.proxy")
         query = v.str_(item.get("query_metric"), f"{f}.query_metric")
         restrict = v.value(item.get("restrict_domain", False), bool, f"{f}.restrict_domain")
+        cost = v.str_(item.get("cost"), f"{f}.cost")
         try:
             bench = load_benchmark(src, **opts)
         except LissnasBenchError as exc:
@@ -214,7 +217,7 @@ def _targets(v: _V, items) -> tuple[tuple[Target, ...], list[tuple[str, int]]]:
             if (bench.id, ds, m) in seen:
                 raise v.err(fd, f"{bench.id}/{ds}/{m} is listed twice")
             seen.add((bench.id, ds, m))
-            out.append(Target(src, ds, m, proxy, **opts, query_metric=query, restrict_domain=restrict))
+            out.append(Target(src, ds, m, proxy, **opts, query_metric=query, restrict_domain=restrict, cost=cost))
             sizes.append((f"{bench.id}/{ds}", int(bench.domain(ds, m).size)))
     return tuple(out), sizes
 
@@ -240,7 +243,9 @@ def _budgets(v: _V, data: dict) -> dict:
         at = tuple(default_checkpoints(sb))
     q = v.value(data.get("q", DEFAULT_Q), float, "q", gt=0, lt=1)
     cp = v.value(data.get("curve_points", CURVE_POINTS), int, "curve_points", ge=0)
-    return {"budgets": budgets, "search_budget": sb, "regret_at": at, "q": q, "curve_points": cp}
+    tb = data.get("time_budget")
+    tb = None if tb is None else v.value(tb, float, "time_budget", gt=0)
+    return {"budgets": budgets, "search_budget": sb, "regret_at": at, "q": q, "curve_points": cp, "time_budget": tb}
 
 
 def load_config(path_or_dict) -> Experiment:

@@ -26,15 +26,21 @@ architecture of the domain has been queried (``SearchResult.exhausted``); it nev
 from __future__ import annotations
 
 import dataclasses
+import math
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import ClassVar
 
 import numpy as np
 
+from .._params import as_float
 from ..errors import InvalidConfig
 from ..spaces import as_rng
 from .result import COLUMN_PREFIX, SearchResult, Truth, build_result
+
+#: a search domain at most this large has the neighbours of all its members computed in one call
+PREFETCH_DOMAIN = 5000
+
 
 # ---------------------------------------------------------------------------------------------- domain + state
 def domain_mask(oracle, space=None) -> np.ndarray:
@@ -61,15 +67,40 @@ def domain_mask(oracle, space=None) -> np.ndarray:
     return mask & np.asarray(space.contains(bench.archs), dtype=bool)
 
 
+def check_time_budget(oracle, time_budget, mask: np.ndarray) -> tuple[float, np.ndarray]:
+    """``(time_budget, costs)`` for a search of the rows in ``mask``: the budget finite and positive, the oracle
+    charging time, and every architecture the search may query costing a finite, non-negative number of seconds;
+    else one ``InvalidConfig`` saying which."""
+    budget = as_float(time_budget, "time_budget", gt=0)
+    cost = oracle.costs
+    if cost is None:
+        raise InvalidConfig(
+            f"a time budget needs the simulated training time of each query, and {oracle.benchmark.id}/"
+            f"{oracle.dataset} has no cost column: give one (--cost-column for a table, --cost for a formula)")
+    bad = np.flatnonzero(mask & ~(np.isfinite(cost) & (cost >= 0)))
+    if len(bad):
+        example = oracle.benchmark.space.to_strings(oracle.benchmark.archs[bad[:1]])[0]
+        raise InvalidConfig(
+            f"the cost of {len(bad)} architectures of the search domain is NaN or negative (e.g. {example}: "
+            f"{cost[bad[0]]!r} s): a time budget needs a finite, non-negative cost for every architecture it may "
+            "query")
+    return budget, cost
+
+
 class SearchState:
     """What an optimizer works with: row indices of the benchmark instead of architecture arrays.
 
     Rows are the benchmark's canonical architectures, so membership, "already queried" and neighbour lookups are
-    array gathers.  ``query`` never spends more than the budget: it truncates a request after the last
-    architecture the budget can pay for (requests are in the optimizer's preference order).
+    array gathers.  ``query`` never spends more than the budgets: it truncates a request after the last
+    architecture the budgets can pay for (requests are in the optimizer's preference order).  Two budgets apply,
+    whichever binds first: ``stop_at`` distinct queries in total, and ``time_budget`` simulated seconds in total
+    (the oracle's ``sim_seconds``, a shrink phase's included).  The time rule is the NAS-Bench-201 runners': the
+    search stops at the first new architecture whose cost would take the total past ``time_budget`` (it is not
+    queried, and no cheaper one is tried after it).
     """
 
-    def __init__(self, oracle, space=None, stop_at: int | None = None):
+    def __init__(self, oracle, space=None, stop_at: int | None = None, time_budget: float | None = None,
+                 seconds_offset: float = 0.0):
         self.oracle = oracle
         self.bench = oracle.benchmark
         if not oracle.domain_mask.any():
@@ -88,21 +119,57 @@ class SearchState:
             self.known[hist] = True
         self.n_unknown = int((self.mask & ~self.known).sum())
         self.stop_at = stop_at if stop_at is not None else oracle.budget
+        self.time_budget, self.cost = None, None
+        #: seconds charged before this oracle's first query (a shrink phase on another oracle)
+        self.seconds_offset = float(seconds_offset)
+        #: the time budget refused a query: the search is over
+        self.time_up = False
+        if time_budget is not None:
+            self.time_budget, self.cost = check_time_budget(oracle, time_budget, self.mask)
+            self.time_up = self.seconds > self.time_budget  # the shrink phase alone used it up
         self._space = self.bench.space
         self._nbr_cache: dict[tuple[int, int], np.ndarray] = {}
+        self._prefetched: dict[int, bool] = {}
 
     # ------------------------------------------------------------------ accounting
     @property
-    def remaining(self) -> int:
-        return int(self.stop_at - self.oracle.queries)
+    def remaining(self) -> float:
+        """Distinct queries the query budget still pays for (infinite without one)."""
+        return math.inf if self.stop_at is None else int(self.stop_at - self.oracle.queries)
+
+    @property
+    def seconds(self) -> float:
+        """Simulated seconds spent so far in total."""
+        return self.seconds_offset + self.oracle.sim_seconds
 
     @property
     def done(self) -> bool:
-        return self.remaining <= 0 or self.n_unknown == 0
+        return self.remaining <= 0 or self.n_unknown == 0 or self.time_up
+
+    @property
+    def stop_reason(self) -> str:
+        """Why the search ended: ``time`` (the next query would pass the time budget), ``queries`` (the query
+        budget is spent), ``exhausted`` (every architecture of the domain is known) or ``stopped`` (the optimizer
+        returned on its own)."""
+        if self.time_up:
+            return "time"
+        if self.remaining <= 0:
+            return "queries"
+        return "exhausted" if self.n_unknown == 0 else "stopped"
+
+    def _affordable(self, charged: np.ndarray) -> int:
+        """How many leading new rows (``charged``, in order) the time budget pays for; sets ``time_up`` when it
+        does not pay for all of them."""
+        cum = self.seconds + np.cumsum(self.cost[charged])
+        over = np.flatnonzero(cum > self.time_budget)
+        if not len(over):
+            return len(charged)
+        self.time_up = True
+        return int(over[0])
 
     # ------------------------------------------------------------------ operations
     def query(self, rows) -> tuple[np.ndarray, np.ndarray]:
-        """Query ``rows`` (domain rows, in preference order) as far as the budget allows.
+        """Query ``rows`` (domain rows, in preference order) as far as the budgets allow.
 
         Returns the rows actually asked (a prefix of ``rows``) and their values.  Known rows are free.
         """
@@ -110,7 +177,9 @@ class SearchState:
         if len(rows) == 1:  # the evolution's hot path: one child
             r = int(rows[0])
             if not self.known[r]:
-                if self.remaining <= 0:
+                if self.remaining <= 0 or self.time_up:
+                    return rows[:0], np.empty(0)
+                if self.cost is not None and self._affordable(rows) == 0:
                     return rows[:0], np.empty(0)
                 self.values[r] = self.oracle.query_rows(rows)[0]
                 self.known[r] = True
@@ -120,13 +189,10 @@ class SearchState:
             return rows, np.empty(0)
         new = ~self.known[rows]
         if new.any():
-            # a row repeated within the request is charged once: count only its first occurrence
-            _, first = np.unique(rows, return_index=True)
-            firsts = np.zeros(len(rows), dtype=bool)
-            firsts[first] = True
-            charged = np.cumsum(new & firsts)
-            if charged[-1] > self.remaining:
-                rows = rows[: int(np.searchsorted(charged, self.remaining, side="right"))]
+            if self.time_up:
+                rows = rows[: int(np.argmax(new))]  # known rows before the first new one are still free
+            else:
+                rows = self._truncate(rows, new)
         if not len(rows):
             return rows, np.empty(0)
         unknown = rows[~self.known[rows]]
@@ -138,6 +204,24 @@ class SearchState:
             self.known[fresh] = True
             self.n_unknown -= int(self.mask[fresh].sum())
         return rows, self.values[rows]
+
+    def _truncate(self, rows: np.ndarray, new: np.ndarray) -> np.ndarray:
+        """The prefix of ``rows`` the query budget and the time budget pay for (a row repeated within the
+        request is charged once: only its first occurrence counts)."""
+        _, first = np.unique(rows, return_index=True)
+        firsts = np.zeros(len(rows), dtype=bool)
+        firsts[first] = True
+        charged = new & firsts
+        count = np.cumsum(charged)
+        if count[-1] > self.remaining:
+            rows = rows[: int(np.searchsorted(count, self.remaining, side="right"))]
+            charged = charged[: len(rows)]
+        if self.cost is not None and charged.any():
+            pos = np.flatnonzero(charged)
+            k = self._affordable(rows[pos])
+            if k < len(pos):
+                rows = rows[: int(pos[k])]
+        return rows
 
     def unseen(self, n: int, rng: np.random.Generator) -> np.ndarray:
         """Up to ``n`` distinct domain rows not queried yet, drawn uniformly (fewer when fewer are left)."""
@@ -151,16 +235,31 @@ class SearchState:
         key = (int(row), int(radius))
         out = self._nbr_cache.get(key)
         if out is None:
-            nb, _ = self._space.neighbours(self.bench.archs[key[0] : key[0] + 1], radius)
-            if len(nb):
-                r = self.bench.rows(nb, missing="mask")
-                r = r[r >= 0]
-                out = np.unique(r[self.mask[r]])
-            else:
-                out = np.empty(0, dtype=np.int64)
-            out.flags.writeable = False
-            self._nbr_cache[key] = out
+            # a small domain is visited all over (evolution re-proposes its members for thousands of
+            # generations): one broadcast call for every member is much cheaper than one call per member
+            small = self.size <= PREFETCH_DOMAIN and not self._prefetched.get(key[1])
+            rows = np.flatnonzero(self.mask) if small else np.array([key[0]])
+            self._prefetched[key[1]] = self._prefetched.get(key[1], False) or small
+            self._fill_neighbours(rows, key[1])
+            out = self._nbr_cache.get(key)
+            if out is None:  # a row outside the domain (a shrinker's query) was asked about
+                self._fill_neighbours(np.array([key[0]]), key[1])
+                out = self._nbr_cache[key]
         return out
+
+    def _fill_neighbours(self, rows: np.ndarray, radius: int) -> None:
+        nb, src = self._space.neighbours(self.bench.archs[rows], radius)
+        r = self.bench.rows(nb, missing="mask") if len(nb) else np.empty(0, dtype=np.int64)
+        ok = r >= 0
+        ok[ok] = self.mask[r[ok]]
+        r, src = r[ok], src[ok]
+        order = np.lexsort((r, src))  # by source, then by row
+        r, src = r[order], src[order]
+        bounds = np.searchsorted(src, np.arange(len(rows) + 1))
+        for i, row in enumerate(rows.tolist()):
+            out = np.unique(r[bounds[i]:bounds[i + 1]])
+            out.flags.writeable = False
+            self._nbr_cache[(row, radius)] = out
 
 
 # ---------------------------------------------------------------------------------------------- optimizer
@@ -188,19 +287,24 @@ class Optimizer(ABC):
         """Search until ``state.done``; may return extra ``info``."""
 
     def search(self, oracle, rng, space=None, *, budget: int | None = None, query_offset: int = 0,
-               truth: Truth | None = None) -> SearchResult:
+               truth: Truth | None = None, time_budget: float | None = None,
+               seconds_offset: float = 0.0) -> SearchResult:
         """Search ``space`` (default: the oracle's whole domain) until the oracle has answered ``budget`` distinct
-        architectures in total (default: the oracle's budget), or the domain is used up.  The result is judged on
-        ``truth`` (default: the oracle's own answers, the noise-free upper bound).
+        architectures in total (default: the oracle's budget), the next query would take its simulated seconds
+        past ``time_budget`` (when given), or the domain is used up.  The result is judged on ``truth`` (default:
+        the oracle's own answers, the noise-free upper bound).  With a time budget and no query budget, queries
+        are unlimited.
 
         ``query_offset`` shifts the query axis: pass the shrinker's query count when the search runs on a fresh
-        oracle whose budget is what the shrinker left (docs/search.md, "fair accounting").
+        oracle whose budget is what the shrinker left (docs/search.md, "fair accounting"); ``seconds_offset`` does
+        the same for the shrinker's simulated seconds (they count toward ``time_budget``).
         """
         rng = as_rng(rng)
         if budget is None:
-            if oracle.budget is None:
+            if oracle.budget is None and time_budget is None:
                 raise InvalidConfig("give the search a budget (the oracle has none)")
-            budget = oracle.budget
+            # only the time budget binds: every architecture of the benchmark could be paid for
+            budget = oracle.budget if oracle.budget is not None else oracle.queries + len(oracle.benchmark)
         if isinstance(budget, bool) or not isinstance(budget, (int, np.integer)) or budget < 0:
             raise InvalidConfig(f"budget must be a non-negative integer, got {budget!r}")
         budget = int(budget)
@@ -211,9 +315,15 @@ class Optimizer(ABC):
         live = getattr(oracle.benchmark, "live", False)  # a surrogate without rows: search/_live.py
         if live:
             from ._live import LiveSearchState as state_class, build_live_result as build
+
+            if time_budget is not None:
+                raise InvalidConfig("a time budget needs a tabulated benchmark; the live surrogate has none")
+            state = state_class(oracle, space, stop_at=budget)
         else:
-            state_class, build = SearchState, build_result
-        state = state_class(oracle, space, stop_at=budget)
+            seconds_offset = as_float(seconds_offset, "seconds_offset", ge=0)
+            state = SearchState(oracle, space, stop_at=budget, time_budget=time_budget,
+                                seconds_offset=seconds_offset)
+            build = build_result
         start = oracle.queries
         info = self._run(state, rng) or {}
         if live:
@@ -231,7 +341,7 @@ def fork_oracle(oracle, budget: int | None = None):
 
 def search_after_shrink(shrink_result, oracle, optimizer, rng, *, budget: int,
                         regret_at: Sequence[int] | None = None, prefix: str = COLUMN_PREFIX, suffix: str = "",
-                        return_result: bool = False, truth: Truth | None = None):
+                        return_result: bool = False, truth: Truth | None = None, time_budget: float | None = None):
     """Search inside a shrinker's result, continuing its oracle; returns ``{"search_regret@B": ...}`` columns.
 
     ``oracle`` is the oracle the shrinker spent (it is not modified: the search runs on ``fork_oracle``), so its
@@ -241,7 +351,8 @@ def search_after_shrink(shrink_result, oracle, optimizer, rng, *, budget: int,
     ``ls``) or an ``Optimizer``.  Columns: ``search_regret@q``
     and ``search_best@q`` for ``q`` in ``regret_at`` (default ``B, B/2, B/4``), ``search_queries``,
     ``search_total_queries``, ``search_sim_seconds``, ``search_domain_size``, ``search_domain_regret``,
-    ``search_exhausted``; ``suffix`` is appended to every name (``"[re]"`` -> ``search_regret@1000[re]``).
+    ``search_exhausted``, ``search_stop`` (why it ended: queries, time, exhausted); ``time_budget`` stops it at
+    that many simulated seconds in total, the shrinker's included; ``suffix`` is appended to every name (``"[re]"`` -> ``search_regret@1000[re]``).
 
     >>> import numpy as np, lissnas_bench as lb
     >>> from lissnas_bench.shrinkers import get_shrinker
@@ -258,6 +369,6 @@ def search_after_shrink(shrink_result, oracle, optimizer, rng, *, budget: int,
         optimizer = get_optimizer(optimizer)
     shrunk = getattr(shrink_result, "shrunk", shrink_result)
     forked = fork_oracle(oracle, budget)
-    result = optimizer.search(forked, rng, shrunk, budget=budget, truth=truth)
+    result = optimizer.search(forked, rng, shrunk, budget=budget, truth=truth, time_budget=time_budget)
     cols = result.columns(regret_at, prefix=prefix, suffix=suffix)
     return (cols, result) if return_result else cols

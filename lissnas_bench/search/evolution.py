@@ -30,6 +30,7 @@ import numpy as np
 
 from .._params import Params, param
 from ._base import Optimizer, SearchState
+from ._draws import BoundedDraws
 
 
 @dataclass(frozen=True)
@@ -52,30 +53,56 @@ class RegularizedEvolution(Optimizer):
         pop_rows: deque[int] = deque(rows.tolist())
         pop_vals: deque[float] = deque(vals.tolist())
         if not pop_rows:
-            return {"generations": 0, "fresh_children": 0}
-        stale = generations = fresh = 0
-        while not state.done:
-            idx = rng.integers(0, len(pop_rows), size=p.tournament)
-            parent = pop_rows[int(idx[int(np.argmax([pop_vals[i] for i in idx]))])]
+            return {"generations": 0, "fresh_children": 0, "known_children": 0}
+        # a generation draws two to four small integers and, once the population has converged, mostly proposes
+        # known children: BoundedDraws makes exactly NumPy's draws without its per-call overhead, and known
+        # values come from a dict, so such a generation costs about a microsecond
+        draws = BoundedDraws(rng) if BoundedDraws.supports(rng) else None
+        below = draws.below if draws is not None else (lambda n: int(rng.integers(0, n)))
+        take = draws.take if draws is not None else (lambda n, k: [int(rng.integers(0, n)) for _ in range(k)])
+        seen = dict(zip(np.flatnonzero(state.known).tolist(), state.values[state.known].tolist()))
+        nbrs: dict[int, list[int]] = {}
+        stale = generations = fresh = repeats = 0
+        patience, population, size = p.patience, p.population, p.tournament
+        done = state.done  # the state changes only when a new architecture is queried
+        while not done:
+            # tournament: the best of `size` members drawn with replacement (the first drawn among equals)
+            drawn = take(len(pop_rows), size)
+            best_i = drawn[0]
+            best_v = pop_vals[best_i]
+            for i in drawn[1:]:
+                if pop_vals[i] > best_v:
+                    best_i, best_v = i, pop_vals[i]
+            parent = pop_rows[best_i]
             child = None
-            if stale < p.patience:
-                nb = state.neighbours(parent)
-                if len(nb):
-                    child = int(nb[rng.integers(len(nb))])
+            if stale < patience:
+                nb = nbrs.get(parent)
+                if nb is None:
+                    nb = nbrs[parent] = state.neighbours(parent).tolist()
+                if nb:
+                    child = nb[below(len(nb))]
             if child is None:
+                if draws is not None:
+                    draws.sync()  # unseen() draws from the generator itself
                 more = state.unseen(1, rng)
                 if not len(more):
                     break
                 child, fresh, stale = int(more[0]), fresh + 1, 0
-            was_known = bool(state.known[child])
-            asked, v = state.query([child])
-            if not len(asked):
-                break
-            stale = stale + 1 if was_known else 0
+            value = seen.get(child)
+            if value is not None:  # known: free, answered from what the search has seen
+                stale, repeats = stale + 1, repeats + 1
+            else:
+                asked, v = state.query([child])
+                if not len(asked):
+                    break
+                value = seen[child] = float(v[0])
+                stale, done = 0, state.done
             pop_rows.append(child)
-            pop_vals.append(float(v[0]))
-            if len(pop_rows) > p.population:
+            pop_vals.append(value)
+            if len(pop_rows) > population:
                 pop_rows.popleft()
                 pop_vals.popleft()
             generations += 1
-        return {"generations": generations, "fresh_children": fresh}
+        if draws is not None:
+            draws.sync()
+        return {"generations": generations, "fresh_children": fresh, "known_children": repeats}

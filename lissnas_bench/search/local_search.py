@@ -1,12 +1,18 @@
-"""Local search: best-improvement hill climbing with random restarts (White, Nolen, Savani, "Local search is
-state of the art for NAS benchmarks", 2020).
+"""Local search: hill climbing with random restarts (White, Nolen, Savani, "Local search is state of the art for
+NAS benchmarks", 2020).
 
-1. (Re)start: query ``n_init`` distinct architectures drawn uniformly from the unqueried part of the domain; the
-   current architecture is the best of them.
-2. Query every radius-1 neighbour of the current architecture that lies inside the domain (known ones are free;
-   when the budget cannot pay for all of them, a uniformly random subset of what it can pay for).
-3. If the best neighbour is strictly better, move there and go to 2; otherwise the current architecture is a local
-   optimum: go to 1.
+1. (Re)start: query ``n_init`` distinct architectures (``restart_init`` at every later restart) drawn uniformly
+   from the unqueried part of the domain; the current architecture is the best of them.
+2. Query the radius-1 neighbours of the current architecture that lie inside the domain, in a uniformly random
+   order (known ones are free): all of them (best improvement, NASLib's ``LocalSearch``), or, with
+   ``first_improvement``, until the first one strictly better than the current one (naszilla's
+   ``query_full_nbhd=False``).  The budgets truncate the order.
+3. If the best neighbour queried is strictly better, move there and go to 2; otherwise the current architecture
+   is a local optimum: go to 1.
+
+NASLib's runner is ``n_init=10, restart_init=1``; naszilla's ``local_search`` is ``n_init=10,
+first_improvement=true``; the defaults (one architecture per start, best improvement) are the pinned behaviour
+of this project.
 
 Restriction (docs/search.md): neighbours outside the domain are never proposed; a current architecture with no
 neighbour inside the domain is a local optimum, so the search restarts.
@@ -32,7 +38,9 @@ from ._base import Optimizer, SearchState
 @dataclass(frozen=True)
 class LocalSearchParams(Params):
     where = "optimizer 'ls'"
-    n_init: int = param(1, ge=1, help="random architectures queried at each (re)start; the climb starts from their best")
+    n_init: int = param(1, ge=1, help="random architectures queried at the start; the climb starts from their best")
+    restart_init: int | None = param(None, ge=1, help="random architectures at each later restart (default: n_init)")
+    first_improvement: bool = param(False, help="move to the first better neighbour instead of the best of all")
 
 
 class LocalSearch(Optimizer):
@@ -42,9 +50,11 @@ class LocalSearch(Optimizer):
     Params = LocalSearchParams
 
     def _run(self, state: SearchState, rng: np.random.Generator) -> dict:
+        p = self.params
         restarts = steps = 0
         while not state.done:
-            rows, vals = state.query(state.unseen(self.params.n_init, rng))
+            n = p.n_init if restarts == 0 or p.restart_init is None else p.restart_init
+            rows, vals = state.query(state.unseen(n, rng))
             if not len(rows):
                 break
             restarts += 1
@@ -54,7 +64,7 @@ class LocalSearch(Optimizer):
                 nb = state.neighbours(cur)
                 if not len(nb):
                     break
-                asked, v = state.query(nb[rng.permutation(len(nb))])
+                asked, v = self._neighbourhood(state, nb[rng.permutation(len(nb))], cur_val)
                 if not len(asked):
                     break
                 j = int(np.argmax(v))
@@ -63,3 +73,13 @@ class LocalSearch(Optimizer):
                 cur, cur_val = int(asked[j]), float(v[j])
                 steps += 1
         return {"restarts": restarts, "steps": steps}
+
+    def _neighbourhood(self, state: SearchState, order: np.ndarray, cur_val: float):
+        """The neighbours queried, in ``order``: all of them, or up to the first better one."""
+        if not self.params.first_improvement:
+            return state.query(order)
+        for k in range(len(order)):
+            asked, v = state.query(order[k:k + 1])
+            if not len(asked) or v[0] > cur_val:
+                return state.query(order[:k + len(asked)])  # known now: free
+        return state.query(order)

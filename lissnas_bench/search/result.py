@@ -88,6 +88,10 @@ class SearchResult:
     exhausted: bool
     info: dict = field(default_factory=dict)
     sign: float = 1.0
+    #: why the search ended: queries, time, exhausted or stopped (``SearchState.stop_reason``)
+    stop: str = "queries"
+    #: the simulated-seconds budget it ran under (None: queries only)
+    time_budget: float | None = None
 
     @property
     def regret(self) -> np.ndarray:
@@ -113,8 +117,8 @@ class SearchResult:
 
     def columns(self, at: Iterable[int] | None = None, prefix: str = COLUMN_PREFIX, suffix: str = "") -> dict[str, Any]:
         """Flat scalar columns: ``{prefix}regret@q{suffix}`` and ``{prefix}best@q{suffix}`` for each ``q`` in ``at``
-        (default: the budget, its half and its quarter), plus queries, simulated seconds and the domain's size and
-        regret (``suffix`` tells optimizers apart when one row holds several, e.g. ``"[re]"``)."""
+        (default: the budget, its half and its quarter), plus queries, simulated seconds, the domain's size and
+        regret, whether it was exhausted and why the search stopped (``suffix`` tells optimizers apart when one row holds several, e.g. ``"[re]"``)."""
         at = default_checkpoints(self.budget) if at is None else sorted({int(q) for q in at}, reverse=True)
         vals: dict[str, Any] = {}
         for q in at:
@@ -128,6 +132,7 @@ class SearchResult:
         vals["domain_size"] = int(self.domain_size)
         vals["domain_regret"] = float(self.sign * (self.global_max - self.domain_max))
         vals["exhausted"] = bool(self.exhausted)
+        vals["stop"] = self.stop
         return {f"{prefix}{k}{suffix}": v for k, v in vals.items()}
 
     def to_frame(self):
@@ -169,9 +174,8 @@ def build_result(oracle, state, truth: Truth, name: str, params: dict, start: in
     inc = rows[incumbents(oracle.scores[rows])] if len(rows) else rows
     best = np.asarray(truth.values[inc], dtype=np.float64)
     sim = None
-    cost_metric = bench.cost_metrics.get(oracle.dataset)
-    if oracle.has_time and cost_metric:
-        sim = np.cumsum(np.nan_to_num(bench.columns[(oracle.dataset, cost_metric)][rows], nan=0.0))
+    if oracle.has_time:
+        sim = state.seconds_offset + np.cumsum(np.nan_to_num(oracle.costs[rows], nan=0.0))
     queries = np.arange(1, len(rows) + 1, dtype=np.int64) + offset
     if len(rows):
         best_arch, best_value = bench.archs[inc[-1]].copy(), float(best[-1])
@@ -181,4 +185,5 @@ def build_result(oracle, state, truth: Truth, name: str, params: dict, start: in
         optimizer=name, params=params, queries=queries, best_so_far=best, sim_seconds=sim,
         search_start=int(start + offset), budget=int(budget + offset), global_max=truth.best(oracle.domain_mask),
         domain_size=state.size, domain_max=truth.best(state.mask), best_arch=best_arch, best_value=best_value,
-        exhausted=bool(state.n_unknown == 0 and state.remaining > 0), info=info, sign=truth.sign)
+        exhausted=bool(state.n_unknown == 0 and state.remaining > 0), info=info, sign=truth.sign,
+        stop=state.stop_reason, time_budget=state.time_budget)
