@@ -62,6 +62,8 @@ class DataConfig(Params):
     eval_batch_size: Optional[int] = param(None, ge=1, help="images per evaluation batch (default: batch_size)")
     workers: int = param(4, ge=0, help="data loader processes")
     synthetic_val_size: int = param(512, ge=1, help="synthetic: validation images")
+    synthetic_signal: float = param(1.0, gt=0, help="synthetic: strength of the planted class template (noise "
+                                                    "has std 1; larger is easier to learn)")
 
     def check(self):
         if self.kind == "imagefolder":
