@@ -12,6 +12,8 @@ from ._common import JsonOpt, TrustPicklesOpt, print_json
 data_app = typer.Typer(
     help="Import official benchmark files (NB201, NATS-Bench, NB101, NB301, NAS-Bench-Macro) once into the cache.",
     no_args_is_help=True,
+    rich_markup_mode=None,
+    add_completion=False,
 )
 
 
