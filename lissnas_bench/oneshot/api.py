@@ -13,6 +13,7 @@ Under ``torchrun`` every rank runs the same function; rank 0 writes the files.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 from pathlib import Path
@@ -112,9 +113,24 @@ def train_supernet(cfg, *, resume: bool = True, region=None, stop_after: int | N
     log.info("training the %s supernet in %s (%s), %d steps, %d process(es) on %s", cfg.space,
              "the full space" if sampler.full else "a shrunk space", f"{space.positions} positions",
              cfg.train.steps, ctx.world, ctx.device)
-    summary = trainer.fit(stop_after)
+    with cpu_threads(ctx, cfg.train):
+        summary = trainer.fit(stop_after)
     summary["history"] = trainer.history
     return summary
+
+
+@contextlib.contextmanager
+def cpu_threads(ctx, train_cfg):
+    """PyTorch's threads set to ``train.cpu_threads`` on a CPU while inside, and given back afterwards."""
+    if ctx is None or ctx.device.type != "cpu" or train_cfg.cpu_threads is None:
+        yield
+        return
+    before = torch.get_num_threads()
+    torch.set_num_threads(int(train_cfg.cpu_threads))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def open_supernet(cfg, checkpoint=None, ctx: DistContext | None = None):
@@ -197,9 +213,10 @@ def search(cfg, checkpoint=None, *, score_fn=None, write: bool = True, allow_lar
         space = _space(cfg, layout)
     sampler = ArchSampler(space, load_region(space, cfg.shrunk))
     constraint = make_constraint(layout, s.max_mflops, s.max_latency_ms, s.latency_lut, s.max_mparams)
-    res = evolution_search(sampler, score_fn, constraint, population=s.population, generations=s.generations,
-                           parents=s.parents, mutations=s.mutations, crossovers=s.crossovers,
-                           mutation_prob=s.mutation_prob, rng=np.random.default_rng(s.seed))
+    with cpu_threads(ctx, cfg.train):
+        res = evolution_search(sampler, score_fn, constraint, population=s.population, generations=s.generations,
+                               parents=s.parents, mutations=s.mutations, crossovers=s.crossovers,
+                               mutation_prob=s.mutation_prob, rng=np.random.default_rng(s.seed))
     lut = s.latency_lut
     best = res.best[None, :]
     costs = {k: float(v[0]) for k, v in _costs(space, layout, best, lut).items()}
@@ -291,7 +308,8 @@ def retrain(cfg, arch, *, resume: bool = True, stop_after: int | None = None, in
                       checkpoint=out / "model.pt", meta=meta, supernet=False)
     if resume:
         trainer.resume(force=force)
-    summary = trainer.fit(stop_after)
+    with cpu_threads(ctx, cfg.retrain):
+        summary = trainer.fit(stop_after)
     result = {"space": cfg.space, "arch": arch_str, "steps": trainer.step, "done": summary["done"],
               "mflops": float(layout.flops(a[None, :])[0] / 1e6), "mparams": float(layout.params(a[None, :])[0] / 1e6),
               "train_loss": summary["loss"]}
