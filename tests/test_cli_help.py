@@ -44,6 +44,7 @@ def test_help_fits_80_columns_without_placeholders(capsys, monkeypatch, path):
     assert "<bool>" not in out and "─" not in out  # plain help: no type on flags, no boxes to squeeze
     if not path:
         assert "--version" in out
+    if "Commands:" in out:
         assert "..." not in out.split("Commands:")[1]  # every command's line is whole
 
 

@@ -37,10 +37,10 @@ def make_app() -> typer.Typer:
         add_completion=False,
         pretty_exceptions_enable=False,
     )
-    sub.command("train")(train)
-    sub.command("search")(search)
-    sub.command("evaluate")(evaluate)
-    sub.command("retrain")(retrain)
+    sub.command("train", short_help="Train the supernet inside the (shrunk) space; resumable.")(train)
+    sub.command("search", short_help="Evolutionary search under a FLOPs/latency/params limit.")(search)
+    sub.command("evaluate", short_help="Score subnets of the supernet (optionally Kendall-Tau).")(evaluate)
+    sub.command("retrain", short_help="Train one architecture stand-alone, report its top-1.")(retrain)
     return sub
 
 
