@@ -43,11 +43,13 @@ def activation_bytes(layout, *, train: bool = True) -> float:
 def check_train(cfg, *, device_memory: int | None, device: str = "cpu", allow_large: bool = False,
                 batch_size: int | None = None) -> None:
     """Refuse a training step (supernet or retraining) whose batch would not fit the device."""
-    from .api import make_layout
+    from ..spaces.mobilenet import layout_for
 
     if allow_large:
         return
-    layout = make_layout(cfg)
+    m = cfg.model
+    layout = layout_for(cfg.space, width_mult=m.width_mult, resolution=m.resolution, num_classes=m.num_classes,
+                        head_channels=m.head_channels)
     bs = int(batch_size or cfg.data.batch_size)
     need = bs * activation_bytes(layout, train=True)
     limit = device_memory or MAX_HOST_MEMORY_BYTES
