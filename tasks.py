@@ -2,6 +2,7 @@
 """Bootstrap and run the project's two main jobs with nothing but Python 3.10+ installed.
 
     python3 tasks.py demo   # the main job: compare shrinkers on the embedded benchmarks, write results/demo
+    python3 tasks.py cli ARGS...  # lissnas-bench ARGS in the demo's environment (or activate .venv-demo)
     python3 tasks.py docs   # (developers) the demo, then its generated summary into docs/demo and README.md
     python3 tasks.py test   # the whole test suite (CI runs exactly this)
     python3 tasks.py test-nb301   # NAS-Bench-301 import tests in nasbench301's own environment (NumPy 1)
@@ -26,17 +27,18 @@ ROOT = Path(__file__).resolve().parent
 # torch is pinned in pyproject (2.13.0 CPU); every extra the test suite exercises is installed for `test`.
 EXTRAS = {
     "demo": "",
+    "cli": "",  # the demo's environment: `tasks.py cli ARGS` is `lissnas-bench ARGS` right after the demo
     "docs": "",
     "test": "[test,notebooks,oneshot,dask,nb201,nats]",
     # nasbench301 0.3 needs numpy<2 and ConfigSpace 0.6.1 (see the nb301 extra), so it gets its own environment
     "test-nb301": "[test,nb301]",
     "nb301-env": "[test,nb301]",  # the same environment as test-nb301, built without running anything
 }
-VENV = {"test-nb301": ".venv-nb301", "nb301-env": ".venv-nb301"}
+VENV = {"cli": ".venv-demo", "test-nb301": ".venv-nb301", "nb301-env": ".venv-nb301"}
 NB301_TESTS = ["tests/test_official_nb301.py", "tests/test_spaces_official.py"]
 # Test-only packages installed after the project, so torch is already pinned and nothing pulls a CUDA build:
 # thop cross-checks the analytic MobileNet FLOP counts.
-AFTER = {"demo": [], "docs": [], "test": ["thop==0.1.1.post2209072238"], "test-nb301": [], "nb301-env": []}
+AFTER = {"demo": [], "cli": [], "docs": [], "test": ["thop==0.1.1.post2209072238"], "test-nb301": [], "nb301-env": []}
 
 
 def ensure_venv(job: str) -> Path:
@@ -60,6 +62,15 @@ def ensure_venv(job: str) -> Path:
     return py
 
 
+def activation_hint(py: Path) -> str:
+    """How to run ``lissnas-bench`` yourself once the demo's environment exists."""
+    env_dir = py.parent.parent
+    rel = env_dir.relative_to(ROOT) if env_dir.is_relative_to(ROOT) else env_dir
+    activate = f"{rel}\\Scripts\\activate" if os.name == "nt" else f"source {rel}/bin/activate"
+    return (f"\nlissnas-bench is installed in {rel}: run `{activate}` to put it on your PATH (then e.g. "
+            "`lissnas-bench --help`), or run `python3 tasks.py cli ARGS...` without activating anything.")
+
+
 def main(argv: list[str]) -> int:
     if len(argv) < 1 or argv[0] not in EXTRAS:
         print(__doc__)
@@ -71,7 +82,12 @@ def main(argv: list[str]) -> int:
         print(py)
         return 0
     if job == "demo":
-        cmd = [str(py), "-m", "lissnas_bench.cli", "demo", *rest]
+        rc = subprocess.call([str(py), "-m", "lissnas_bench.cli", "demo", *rest], cwd=ROOT)
+        if rc == 0:
+            print(activation_hint(py))
+        return rc
+    if job == "cli":
+        cmd = [str(py), "-m", "lissnas_bench.cli", *rest]
     elif job == "docs":  # the only command that writes into the checkout, and only when a developer asks
         cmd = [str(py), "-m", "lissnas_bench.cli", "demo", "--docs", str(ROOT / "docs" / "demo"), "--readme",
                str(ROOT / "README.md"), *rest]

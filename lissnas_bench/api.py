@@ -37,12 +37,14 @@ def _publisher(figures: bool, workers: int, options=None):
 
 
 def run_comparison(config, out: str | os.PathLike, *, force: bool = False, progress=None, figures: bool = True,
-                   workers: int = 1, executor=None, figure_options=None):
+                   workers: int = 1, executor=None, figure_options=None, allow_large: bool = False):
     """Run (or resume) a comparison into ``out``; returns its results table (a row per method × seed, plus the
     ``full`` rows of a comparison with search).  Raises ``CellsFailed`` after writing everything when a cell
-    failed.  ``workers > 1`` runs (target, seed) groups in that many processes; the numbers do not depend on it."""
+    failed.  ``workers > 1`` runs (target, seed) groups in that many processes; the numbers do not depend on it.
+    A run over the size limits of ``experiments.plan`` is refused unless ``allow_large``."""
     s = run_experiment(config, out, executor=executor or make_executor(workers=workers), force=force,
-                       progress=progress, publish=_publisher(figures, workers, figure_options))
+                       progress=progress, publish=_publisher(figures, workers, figure_options),
+                       allow_large=allow_large)
     if s.failed:
         raise CellsFailed(s)
     return s.results
@@ -50,17 +52,18 @@ def run_comparison(config, out: str | os.PathLike, *, force: bool = False, progr
 
 def run_sweep(config, out: str | os.PathLike, *, executor=None, workers: int | None = None,
               scheduler: str | None = None, dask_local: int | None = None, force: bool = False, progress=None,
-              figures: bool = True, figure_options=None) -> RunSummary:
+              figures: bool = True, figure_options=None, allow_large: bool = False) -> RunSummary:
     """Run (or resume) a sweep (a YAML path, a dict or an ``Experiment``) on local processes (``workers``,
     default all cores; 1 = this process) or Dask (``scheduler`` / ``dask_local``).  A failing cell is recorded
     with its error and the sweep goes on; the summary counts it."""
     executor = executor or make_executor(workers=workers, scheduler=scheduler, dask_local=dask_local)
     return run_experiment(config, out, executor=executor, force=force, progress=progress,
-                          publish=_publisher(figures, 1, figure_options))
+                          publish=_publisher(figures, 1, figure_options), allow_large=allow_large)
 
 
 def run_sensitivity(target, grid: dict, fixed: dict | None, out: str | os.PathLike, *, seeds: int = 5,
-                    budget: int = 1000, q: float = 0.01, root_seed: int = 0, force: bool = False, workers: int = 1):
+                    budget: int = 1000, q: float = 0.01, root_seed: int = 0, force: bool = False, workers: int = 1,
+                    allow_large: bool = False):
     """LISSNAS's parameter grid on one target (``experiments.sensitivity``): the results folder, its report, a
     ``sensitivity.csv`` of means per grid point and the heatmap figure ``figures/sensitivity.png``.
 
@@ -74,7 +77,7 @@ def run_sensitivity(target, grid: dict, fixed: dict | None, out: str | os.PathLi
 
     exp = sensitivity_experiment(target, grid, fixed, seeds=seeds, budget=budget, q=q, root_seed=root_seed)
     s = run_experiment(exp, out, executor=make_executor(workers=workers), force=force,
-                       publish=_publisher(True, workers))
+                       publish=_publisher(True, workers), allow_large=allow_large)
     folder = ResultsFolder(out)
     table = grid_table(pd.read_csv(folder.summary), grid)
     write_table(table, folder.root / "sensitivity.csv")

@@ -8,20 +8,39 @@ from __future__ import annotations
 
 import importlib
 import sys
+from typing import Annotated
 
 import typer
+
+#: plain click help: wraps to the terminal (at most 80 columns), no type placeholders on flags
+HELP_STYLE = {"rich_markup_mode": None, "add_completion": False, "pretty_exceptions_enable": False}
 
 app = typer.Typer(
     name="lissnas-bench",
     help="Benchmark NAS search-space shrinkage (LISSNAS and baselines) offline.",
     no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
+    **HELP_STYLE,
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        from . import __version__
+
+        typer.echo(f"lissnas-bench {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True, help="Print the version and exit.")] = False) -> None:
+    """Benchmark NAS search-space shrinkage (LISSNAS and baselines) offline."""
 
 _COMMAND_MODULES = [
     "lissnas_bench.commands.basic",
+    "lissnas_bench.commands.methods",
     "lissnas_bench.commands.shrink",
+    "lissnas_bench.commands.demo",
     "lissnas_bench.commands.oneshot",
     "lissnas_bench.commands.data",
     "lissnas_bench.commands.locality",
@@ -29,8 +48,29 @@ _COMMAND_MODULES = [
     "lissnas_bench.commands.sensitivity",
 ]
 
+#: one line per command in `lissnas-bench --help` (at 80 columns click would cut the docstrings' first sentences)
+SHORT_HELP = {
+    "benchmarks": "List benchmarks; `benchmarks ID` lists all its metrics.",
+    "spaces": "List the search spaces, their sizes and string formats.",
+    "query": "Look up architectures in a benchmark.",
+    "methods": "Shrinkers and optimizers: parameters, defaults, meanings.",
+    "shrink": "Shrink a space once; --from reruns one cell of a comparison.",
+    "compare": "Compare shrinkers over seeds; results, figures, report.",
+    "demo": "The main job: every shrinker on the embedded benchmarks.",
+    "locality": "Do similar architectures perform similarly?",
+    "search": "Search the full or a shrunk space with one optimizer.",
+    "run": "Run a sweep from a YAML file (local processes or Dask).",
+    "sensitivity": "LISSNAS's parameters swept on one target, as heatmaps.",
+    "oneshot": "One-shot (SPOS) supernet training and search.",
+    "data": "Import official benchmark files into the cache.",
+}
+
 for _mod in _COMMAND_MODULES:
     importlib.import_module(_mod).register(app)
+for _info in [*app.registered_commands, *app.registered_groups]:
+    _name = _info.name or getattr(_info.callback, "__name__", "")
+    if _name in SHORT_HELP and not getattr(_info, "short_help", None):
+        _info.short_help = SHORT_HELP[_name]
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -41,7 +81,9 @@ def main(argv: list[str] | None = None) -> None:
     pkg_log = logging.getLogger("lissnas_bench")
     before = (list(pkg_log.handlers), pkg_log.level, pkg_log.propagate)
     try:
-        app(args=argv, standalone_mode=False)
+        rc = app(args=argv, standalone_mode=False, prog_name="lissnas-bench")
+        if isinstance(rc, int) and rc:  # click hands back a command's typer.Exit(code) without exiting
+            sys.exit(rc)
     except LissnasBenchError as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(2)

@@ -80,3 +80,24 @@ def print_json(obj) -> None:
 def records(df) -> list[dict]:
     """A DataFrame as JSON records (NaN -> null), full float precision."""
     return json.loads(df.to_json(orient="records", double_precision=15))
+
+
+# ---------------------------------------------------------------------------------------------- experiments
+BenchArg = Annotated[Optional[str], typer.Argument(
+    metavar="BENCH", help="Benchmark id (see `lissnas-bench benchmarks`); omit with --table.", show_default=False)]
+BudgetsOpt = Annotated[str, typer.Option(
+    "--budget", "-b", metavar="B[,B]", help="Distinct queries each method may spend per seed; several "
+    "(200,500,1000) run as one comparison with quality drawn against what each method spent.")]
+QOpt = Annotated[float, typer.Option("--q", help="Top fraction T_q of the space for recall/precision/enrichment.")]
+ProxyOpt = Annotated[Optional[str], typer.Option(
+    "--proxy", help="Proxy to rank against f: a metric of the benchmark (noisy_accuracy), metric:DATASET:NAME, "
+                    "table:PATH:COLUMN or a CSV of arch,score.", show_default=False)]
+ForceOpt = Annotated[bool, typer.Option("--force", help="Clear an out folder holding another configuration.")]
+WorkersOpt = Annotated[int, typer.Option("--workers", "-j", help="Processes (results do not depend on it).")]
+FiguresOpt = Annotated[bool, typer.Option("--figures/--no-figures", help="Draw the figures (the slowest part of a "
+                                                                        "small run).")]
+YesOpt = Annotated[bool, typer.Option("--yes", help=(
+    "Run even when the estimate is over the limits (4 GiB of memory, 24 CPU hours; experiments/plan.py)."))]
+ParamsOpt = Annotated[Optional[list[str]], typer.Option(
+    "--param", "-p", metavar="METHOD.KEY=VALUE", help="Shrinker parameter (repeatable), e.g. lissnas.k=5; "
+    "`lissnas-bench methods` lists them.")]

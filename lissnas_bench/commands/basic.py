@@ -16,15 +16,32 @@ def register(app: typer.Typer) -> None:
     app.command("query")(query)
 
 
-def benchmarks(json_out: JsonOpt = False) -> None:
+def benchmarks(
+    bench_id: Annotated[Optional[str], typer.Argument(
+        metavar="ID", help="One benchmark: every dataset with every metric, its direction and original names.",
+        show_default=False)] = None,
+    all_metrics: Annotated[bool, typer.Option("--metrics", help="List every metric of every benchmark.")] = False,
+    json_out: JsonOpt = False,
+) -> None:
     """List the available benchmarks: id, space, datasets, metrics, size and data source."""
     from ..benchmarks import available_benchmarks, benchmark_info
 
-    infos = [benchmark_info(b) for b in available_benchmarks()]
+    ids = available_benchmarks()
+    if bench_id is not None and bench_id not in ids:
+        from ..errors import UnknownBenchmark
+
+        raise UnknownBenchmark(bench_id, ids)
+    infos = [benchmark_info(b) for b in ([bench_id] if bench_id is not None else ids)]
     if json_out:
         print_json({"benchmarks": infos})
         return
     from rich.console import Console
+
+    console = Console()
+    if bench_id is not None or all_metrics:
+        for i in infos:
+            _metrics_tables(i, console)
+        return
     from rich.table import Table
 
     t = Table(title="lissnas-bench benchmarks", show_lines=True)
@@ -35,12 +52,38 @@ def benchmarks(json_out: JsonOpt = False) -> None:
     t.add_column("metrics", overflow="fold")
     for i in infos:
         t.add_row(i["id"], i["space"], f"{i['architectures']:,}", ", ".join(i["datasets"]), _metrics_cell(i))
-    console = Console()
     console.print(t)
     for i in infos:
         console.print(f"[bold]{i['id']}[/bold]: {i['source']}", soft_wrap=True)
     console.print("↓ = better when lower (minimised); (names) = the benchmark's original names, also accepted "
-                  "by --metric; `benchmarks --json` lists them all")
+                  "by --metric; `benchmarks ID` (or --metrics) lists every metric")
+
+
+def _metrics_tables(info: dict, console) -> None:
+    """Every metric of every dataset of one benchmark: default, direction and original names."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    console.print(f"[bold]{info['id']}[/bold] (space {info['space']}, {info['architectures']:,} architectures): "
+                  f"{escape(info['source'])}")
+    for d in info["datasets"]:
+        aliases: dict[str, list[str]] = {}
+        for alias, m in info.get("aliases", {}).get(d, {}).items():
+            aliases.setdefault(m, []).append(alias)
+        t = Table(title=f"{info['id']} / {d}" + (" (default dataset)" if d == info.get("default_dataset") else ""),
+                  title_justify="left", box=None, padding=(0, 1))
+        t.add_column("metric", no_wrap=True, style="cyan")
+        t.add_column("better", no_wrap=True)
+        if aliases:
+            t.add_column("also accepted as", overflow="fold")
+        default = info.get("default_metrics", {}).get(d)
+        for m in info["metrics"][d]:
+            direction = info.get("directions", {}).get(d, {}).get(m, "maximize")
+            cells = [escape(m) + (" (default)" if m == default else ""), "lower ↓" if direction == "minimize" else
+                     "higher"]
+            t.add_row(*cells, *([escape(", ".join(aliases.get(m, [])))] if aliases else []))
+        console.print(t)
+    console.print()
 
 
 def _metrics_cell(info: dict) -> str:
@@ -115,5 +158,12 @@ def query(
             "values": [{"arch": a, "value": (None if v != v else float(v))} for a, v in zip(canon, values)],
         })
         return
+    better = "lower" if _minimised(bench, ds, m) else "higher"
+    typer.echo(f"# {bench.id}, dataset {ds}, metric {m} ({better} is better)")
     for a, v in zip(canon, values):
         typer.echo(f"{a}\t{v:.4f}")
+
+
+def _minimised(bench, dataset: str, metric: str) -> bool:
+    fn = getattr(bench, "maximize", None)
+    return callable(fn) and not fn(dataset, metric)

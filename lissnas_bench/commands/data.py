@@ -12,6 +12,8 @@ from ._common import JsonOpt, TrustPicklesOpt, print_json
 data_app = typer.Typer(
     help="Import official benchmark files (NB201, NATS-Bench, NB101, NB301, NAS-Bench-Macro) once into the cache.",
     no_args_is_help=True,
+    rich_markup_mode=None,
+    add_completion=False,
 )
 
 
@@ -19,7 +21,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(data_app, name="data")
 
 
-@data_app.command("import")
+@data_app.command("import", short_help="Convert an official file into the cache, once.")
 def import_(
     kind: Annotated[str, typer.Argument(help="nb201, nats-tss, nats-sss, nb101, nb301 or macro.")],
     path: Annotated[Path, typer.Argument(help="The official file (or folder: NATS fast_mode, NB301 models).")],
@@ -113,7 +115,7 @@ def list_(json_out: JsonOpt = False) -> None:
     Console().print(t)
 
 
-@data_app.command("remove")
+@data_app.command("remove", short_help="Delete an imported benchmark from the cache.")
 def remove(bench_id: Annotated[str, typer.Argument(metavar="ID", help="Id of an imported benchmark.")]) -> None:
     """Delete an imported benchmark from the cache (the original file is not touched; only plain ids, as for
     `data import --name`, and only files inside the cache's imported folder)."""

@@ -23,6 +23,8 @@ SetOpt = Annotated[
 OutOpt = Annotated[Optional[Path], typer.Option("--out", help="Output folder (overrides out_dir).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Resume even if the checkpoint was trained with other settings (lr, seed, batch size, steps, ...).")]
+YesOpt = Annotated[bool, typer.Option("--yes", help="Run even when the estimated memory or work is over the limits "
+                                      "(the device's memory, 4 GiB on a CPU; 200,000 subnets; oneshot/limits.py).")]
 CkptOpt = Annotated[Optional[Path], typer.Option("--checkpoint", help="Supernet checkpoint (default <out_dir>/supernet.pt).")]
 
 
@@ -31,13 +33,14 @@ def make_app() -> typer.Typer:
         name="oneshot",
         help="One-shot (SPOS) supernet training and evolutionary search in a MobileNet space, inside a shrunk space.",
         no_args_is_help=True,
+        rich_markup_mode=None,
         add_completion=False,
         pretty_exceptions_enable=False,
     )
-    sub.command("train")(train)
-    sub.command("search")(search)
-    sub.command("evaluate")(evaluate)
-    sub.command("retrain")(retrain)
+    sub.command("train", short_help="Train the supernet inside the (shrunk) space; resumable.")(train)
+    sub.command("search", short_help="Evolutionary search under a FLOPs/latency/params limit.")(search)
+    sub.command("evaluate", short_help="Score subnets of the supernet (optionally Kendall-Tau).")(evaluate)
+    sub.command("retrain", short_help="Train one architecture stand-alone, report its top-1.")(retrain)
     return sub
 
 
@@ -120,13 +123,14 @@ def train(
     shrunk: Annotated[Optional[Path], typer.Option("--shrunk", help="Shrunk-space JSON (from `shrink`); overrides the config.")] = None,
     no_resume: Annotated[bool, typer.Option("--no-resume", help="Start over even if a checkpoint exists.")] = False,
     force: ForceOpt = False,
+    yes: YesOpt = False,
     json_out: JsonOpt = False,
 ) -> None:
     """Train the supernet with single-path uniform sampling inside the (shrunk) space; resumable."""
     cfg = _config(config, sets, out, shrunk=shrunk)
     from ..oneshot.api import train_supernet
 
-    res = train_supernet(cfg, resume=not no_resume, force=force)
+    res = train_supernet(cfg, resume=not no_resume, force=force, allow_large=yes)
     res.pop("history", None)
     _emit(res, json_out, "supernet training")
 
@@ -136,13 +140,14 @@ def search(
     sets: SetOpt = None,
     out: OutOpt = None,
     checkpoint: CkptOpt = None,
+    yes: YesOpt = False,
     json_out: JsonOpt = False,
 ) -> None:
     """Evolutionary search under the FLOPs / latency / params constraint; writes search/best_arch.json."""
     cfg = _config(config, sets, out)
     from ..oneshot.api import search as run_search
 
-    res = run_search(cfg, checkpoint)
+    res = run_search(cfg, checkpoint, allow_large=yes)
     _emit(res, json_out, "best architecture")
 
 
@@ -218,6 +223,7 @@ def retrain(
     force: ForceOpt = False,
     sets: SetOpt = None,
     out: OutOpt = None,
+    yes: YesOpt = False,
     json_out: JsonOpt = False,
 ) -> None:
     """Train one architecture stand-alone (the `retrain` section) and report its validation top-1."""
@@ -225,5 +231,5 @@ def retrain(
     from ..oneshot.api import retrain as run_retrain
 
     target = arch if arch is not None else str(Path(cfg.out_dir) / "search" / "best_arch.json")
-    _emit(run_retrain(cfg, target, resume=not no_resume, inherit=inherit, force=force), json_out,
+    _emit(run_retrain(cfg, target, resume=not no_resume, inherit=inherit, force=force, allow_large=yes), json_out,
           "stand-alone retraining")

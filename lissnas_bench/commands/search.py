@@ -12,8 +12,8 @@ from typing import Annotated, Optional
 import typer
 
 from ._common import (ArchColOpt, CostColOpt, DatasetOpt, JsonOpt, MetricOpt, MinimizeOpt, QueryMetricOpt,
-                      RestrictOpt, SpaceOpt, SurrogateOpt, TableOpt, TimeBudgetOpt, TrustPicklesOpt, open_benchmark,
-                      print_json, records)
+                      RestrictOpt, SpaceOpt, SurrogateOpt, TableOpt, TimeBudgetOpt, TrustPicklesOpt, YesOpt,
+                      open_benchmark, print_json, records)
 
 log = logging.getLogger(__name__)
 
@@ -194,6 +194,7 @@ def run(
         show_default=False)] = None,
     force: Annotated[bool, typer.Option("--force", help="Clear an out folder holding another configuration.")] = False,
     no_figures: Annotated[bool, typer.Option("--no-figures", help="Skip the regret figures.")] = False,
+    yes: YesOpt = False,
     json_out: JsonOpt = False,
 ) -> None:
     """Run a sweep: benchmarks × datasets × shrinkers × optimizers × seeds, resumably (finished cells are kept).
@@ -203,15 +204,17 @@ def run(
     import pandas as pd
 
     from ..api import run_sweep
-    from ..experiments import load_config, make_executor, prepare
+    from ..experiments import ResultsFolder, load_config, make_executor, prepare
 
     cfg = load_config(config)  # validated before anything runs
     plan = prepare(cfg)
-    executor = make_executor(workers=workers, scheduler=scheduler, dask_local=dask_local, batch=batch)
     if out is None:
         out = Path("results") / cfg.name
+    ResultsFolder(out).check_writable()  # before the bar: one error line
+    plan.estimate().check(yes)
+    executor = make_executor(workers=workers, scheduler=scheduler, dask_local=dask_local, batch=batch)
     if json_out:
-        summary = run_sweep(plan, out, executor=executor, force=force, figures=not no_figures)
+        summary = run_sweep(plan, out, executor=executor, force=force, figures=not no_figures, allow_large=yes)
     else:
         from rich.console import Console
         from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
@@ -231,7 +234,7 @@ def run(
 
         with bar:
             summary = run_sweep(plan, out, executor=executor, force=force, progress=progress,
-                                figures=not no_figures)
+                                figures=not no_figures, allow_large=yes)
     sm = pd.read_csv(Path(out) / "search_summary.csv")
     if json_out:
         print_json(({"out": str(out), "total": summary.total, "ran": summary.ran,

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from ._common import (ArchColOpt, CostColOpt, JsonOpt, MetricOpt, QueryMetricOpt, RestrictOpt, SpaceOpt, TableOpt,
-                      print_json)
+                      YesOpt, print_json)
 
 
 def register(app: typer.Typer) -> None:
@@ -41,6 +41,7 @@ def sensitivity(
     space: SpaceOpt = None,
     arch_column: ArchColOpt = None,
     cost_column: CostColOpt = None,
+    yes: YesOpt = False,
     json_out: JsonOpt = False,
 ) -> None:
     """How LISSNAS's recall, |S'|, good pockets and spend depend on its parameters (heatmaps, one target)."""
@@ -59,7 +60,7 @@ def sensitivity(
     if out is None:
         out = Path("results") / "sensitivity" / safe_name(f"{Path(source).stem}-{dataset or 'default'}")
     res = run_sensitivity(target, grid, fixed, out, seeds=seeds, budget=budget, q=q, root_seed=root_seed,
-                          force=force, workers=workers)
+                          force=force, workers=workers, allow_large=yes)
     if json_out:
         print_json({"out": str(out), "table": res["table"].to_dict(orient="records"), "figure": res["figure"]})
         return

@@ -17,14 +17,15 @@ from .config import (DEFAULT_BUDGET, DEFAULT_Q, DEFAULT_SEEDS, FULL, METHOD_ORDE
 from .execute import DaskExecutor, LocalExecutor, make_executor
 from .plan import Plan, prepare
 from .run import RunSummary, load_cells, load_results, rebuild, run_experiment
-from .single import shrink_once
+from .single import cell_from_folder, shrink_once
 from .store import ResultsFolder, shrink_files, shrink_queries_of, shrink_seconds_of
 from .sweep_config import SweepConfigError, load_config
 
 __all__ = [
     "DEFAULT_BUDGET", "DEFAULT_Q", "DEFAULT_SEEDS", "FULL", "METHOD_ORDER", "REFERENCE_METHOD",
     "ComparisonConfig", "DaskExecutor", "Experiment", "LocalExecutor", "Plan", "ResultsFolder", "RunSummary",
-    "SweepConfigError", "Target", "Variant", "load_cells", "load_config", "load_results", "make_executor",
+    "SweepConfigError", "Target", "Variant", "cell_from_folder", "load_cells", "load_config", "load_results",
+    "make_executor",
     "order_methods", "prepare", "rebuild", "run_experiment", "shrink_files", "shrink_once", "shrink_queries_of",
     "shrink_seconds_of", "variant",
 ]

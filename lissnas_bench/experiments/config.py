@@ -26,6 +26,9 @@ from ..errors import InvalidConfig, UnknownName
 DEFAULT_BUDGET = 1000
 DEFAULT_SEEDS = 10
 DEFAULT_Q = 0.01
+#: the most seeds a count may ask for (a run that large is refused long before by ``plan.estimate``; this bound
+#: keeps the seed list itself from exhausting the memory before that check)
+MAX_SEEDS = 1_000_000
 #: the method whose |S'| the size-matched baselines copy (by default)
 REFERENCE_METHOD = "lissnas"
 #: the pseudo-shrinker "no shrinking": the optimizers search the whole space with the same total budget
@@ -315,7 +318,7 @@ class ComparisonConfig:
         set_ = lambda k, v: object.__setattr__(self, k, v)  # noqa: E731 - frozen dataclass
         set_("targets", _targets(self.targets))
         set_("methods", _names(self.methods, "methods", "shrinker"))
-        set_("seeds", as_int(self.seeds, "seeds", ge=1))
+        set_("seeds", as_int(self.seeds, "seeds", ge=1, le=MAX_SEEDS))
         set_("root_seed", as_int(self.root_seed, "root_seed", ge=0))
         b = budget_list(self.budget)
         set_("budget", b[0] if len(b) == 1 else b)

@@ -10,6 +10,16 @@ baselines of the group copy its |S'|; groups are what executors schedule.
 ...                                 budget=300))
 >>> plan.n_cells, [t.key for t in plan.targets], plan.cell_key(plan.targets[0], "random", 1, 300)
 (4, ['analognas-cifar10'], 'analognas-cifar10__random__seed001')
+
+Before anything is written, ``run_experiment`` checks ``plan.estimate()`` against ``MAX_MEMORY_BYTES`` and
+``MAX_CPU_SECONDS`` (override: ``allow_large=True``, ``--yes``):
+
+>>> estimate(24_000_000, optimizers=3, search_budget=2000).check()
+Traceback (most recent call last):
+...
+lissnas_bench.errors.InvalidConfig: this run has 24,000,000 cells: about 2,197 GiB of memory while its tables \
+are built (limit 4 GiB) and 1,600 CPU hours (limit 24); use fewer seeds, targets, methods or optimizers, or pass \
+--yes (allow_large=True) to run it anyway
 """
 
 from __future__ import annotations
@@ -29,6 +39,18 @@ from .seeds import seed_sequence, stable_int
 
 #: bump when the layout of a results folder or the computation of a cell changes
 FORMAT_VERSION = 2
+
+#: a run whose estimate exceeds either limit is refused unless ``allow_large`` (``--yes``): the memory the parent
+#: process holds while it rebuilds the tables from every cell, and the CPU time of all cells together
+MAX_MEMORY_BYTES = 4 * 2**30
+MAX_CPU_SECONDS = 24 * 3600
+#: measured on the development machine (analognas and nasbench-graph, defaults, budget 1,000): a finished
+#: cell's record and its rows in the tables, each optimizer's share of it, and the CPU seconds of a shrink and
+#: evaluation and of one search query (conservative: about twice what was measured)
+CELL_BYTES = 48 * 2**10
+OPTIMIZER_BYTES = 16 * 2**10
+CELL_SECONDS = 0.06
+SEARCH_QUERY_SECONDS = 3e-5
 
 
 def safe_name(s: str) -> str:
@@ -85,6 +107,44 @@ class PreparedTarget:
         return self.target.metric
 
 
+@dataclass(frozen=True)
+class Estimate:
+    """What a run costs, estimated before it starts: cells, memory (bytes) and CPU seconds."""
+
+    cells: int
+    memory_bytes: float
+    cpu_seconds: float
+
+    def check(self, allow_large: bool = False) -> None:
+        """``InvalidConfig`` with the estimate and the limits when either limit is exceeded, unless
+        ``allow_large``."""
+        if allow_large or (self.memory_bytes <= MAX_MEMORY_BYTES and self.cpu_seconds <= MAX_CPU_SECONDS):
+            return
+        raise InvalidConfig(
+            f"this run has {self.cells:,} cells: about {_gib(self.memory_bytes)} of memory while its tables are "
+            f"built (limit {_gib(MAX_MEMORY_BYTES)}) and {self.cpu_seconds / 3600:,.0f} CPU hours (limit "
+            f"{MAX_CPU_SECONDS / 3600:,.0f}); use fewer seeds, targets, methods or optimizers, or pass --yes "
+            "(allow_large=True) to run it anyway")
+
+
+def estimate(cells: int, *, optimizers: int = 0, search_budget: int = 0) -> Estimate:
+    """The ``Estimate`` of ``cells`` cells, each searched by ``optimizers`` optimizers up to ``search_budget``
+    queries."""
+    cells = int(cells)
+    return Estimate(cells, float(cells) * (CELL_BYTES + optimizers * OPTIMIZER_BYTES),
+                    float(cells) * (CELL_SECONDS + optimizers * search_budget * SEARCH_QUERY_SECONDS))
+
+
+def cell_key(target_key: str, label: str, seed: int, budget: int, several_budgets: bool) -> str:
+    """The file name of a cell: ``<target>[__b<budget>]__<label>__seed<NNN>``."""
+    b = f"__b{budget}" if several_budgets else ""
+    return f"{target_key}{b}__{safe_name(label)}__seed{seed:03d}"
+
+
+def _gib(b: float) -> str:
+    return f"{b / 2**30:,.0f} GiB" if b >= 2**30 else f"{b / 2**20:,.0f} MiB"
+
+
 @dataclass
 class Plan:
     """A validated experiment: benchmarks opened, shrinkers and optimizers built, hash computed."""
@@ -114,10 +174,14 @@ class Plan:
         exp = self.experiment
         return len(self.targets) * len(exp.budgets) * len(self.variants) * len(exp.seeds)
 
+    def estimate(self) -> Estimate:
+        """Memory and CPU time of the whole run (every cell, finished or not)."""
+        exp = self.experiment
+        return estimate(self.n_cells, optimizers=len(exp.optimizers), search_budget=exp.search_budget or 0)
+
     def cell_key(self, t: PreparedTarget, label: str, seed: int, budget: int) -> str:
         """``<target>__<label>__seed<NNN>``, with ``__b<budget>`` after the target when there are several budgets."""
-        b = f"__b{budget}" if len(self.experiment.budgets) > 1 else ""
-        return f"{t.key}{b}__{safe_name(label)}__seed{seed:03d}"
+        return cell_key(t.key, label, seed, budget, len(self.experiment.budgets) > 1)
 
     def groups(self) -> Iterator[tuple[PreparedTarget, int, int]]:
         """(target, budget, seed) in the canonical order."""
@@ -215,6 +279,9 @@ def prepare(config, *, opened: Mapping[str, Any] | None = None) -> Plan:
         if exp.time_budget is not None:
             check_costs(bench, t.dataset, proto)
         size = int(proto.domain.sum()) if proto.domain is not None else int(bench.domain(t.dataset, t.metric).size)
+        if size == 0:
+            raise InvalidConfig(f"{bench.id} / {t.dataset}: metric {t.metric!r} has no values (every architecture's "
+                                "is missing, NaN or infinite): nothing to shrink; choose another --metric")
         for label, obj in shrinkers.items():
             check_budget(label, obj, min(exp.budgets), size)
         if ref_obj is not None:

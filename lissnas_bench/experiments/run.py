@@ -96,17 +96,21 @@ def _pending_groups(plan: Plan, folder: ResultsFolder, tick) -> list[list]:
 
 
 def run_experiment(config, out: str | os.PathLike, *, executor=None, workers: int = 1, force: bool = False,
-                   progress: ProgressFn | None = None, publish: Callable | None = None) -> RunSummary:
+                   progress: ProgressFn | None = None, publish: Callable | None = None,
+                   allow_large: bool = False) -> RunSummary:
     """Run (or resume) ``config`` (a ``ComparisonConfig``, ``Experiment``, sweep YAML path/dict, or ``Plan``) into
     ``out``.  ``progress`` gets ``{"done", "total", "key", "target", "method", "seed", "status", "skipped"}``
     after every cell (status ok / failed / skipped).  A folder holding a different configuration is refused
     unless ``force`` (which clears what an experiment writes, nothing else).  ``publish(out, plan)`` draws
-    figures and the report once the tables are written."""
+    figures and the report once the tables are written.  A run whose ``plan.estimate()`` exceeds the limits of
+    ``plan.py`` is refused before anything is written, unless ``allow_large``."""
     from .execute import LocalExecutor
 
     plan = prepare(config)
-    executor = executor or LocalExecutor(workers)
+    plan.estimate().check(allow_large)
     folder = ResultsFolder(out)
+    folder.check_writable()
+    executor = executor or LocalExecutor(workers)
     folder.claim(plan.config_hash, force)
     folder.root.mkdir(parents=True, exist_ok=True)
     old = folder.read_manifest() or {}
@@ -127,7 +131,8 @@ def run_experiment(config, out: str | os.PathLike, *, executor=None, workers: in
     skipped = state["done"]
     if skipped:
         log.info("resuming %s: %d of %d cells already finished", folder.root, skipped, plan.n_cells)
-    tasks = [{"hash": plan.config_hash, "experiment": plan.experiment.to_dict(), "groups": [g],
+    exp_dict = plan.experiment.to_dict()  # one copy shared by every task
+    tasks = [{"hash": plan.config_hash, "experiment": exp_dict, "groups": [g],
               "keys": {f"{g[0]}|{g[1]}|{g[2]}|{lab}": plan.cell_key(plan.target(g[0]), lab, g[2], g[1])
                        for lab in g[3]}} for g in groups]
     _WORKER_PLANS[plan.config_hash] = plan  # in-process tasks reuse the opened benchmarks

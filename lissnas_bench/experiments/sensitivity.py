@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 
 from .._params import as_int
 from ..errors import InvalidConfig, UnknownName
-from .config import Experiment, Target, check_q, variant
+from .config import MAX_SEEDS, Experiment, Target, check_q, variant
 
 #: the measures a sensitivity study draws, with their labels
 MEASURES = (("recall", "recall@q"), ("size", "|S′|"), ("good_pockets", "good pockets"), ("queries", "queries spent"))
@@ -58,7 +58,8 @@ def sensitivity_experiment(target: Target, grid: Mapping[str, Sequence], fixed: 
         given = {**fixed, **dict(zip(grid, combo))}
         variants.append(variant(METHOD, given, label=METHOD + "(" + ",".join(f"{k}={v}" for k, v in zip(grid, combo))
                                 + ")"))
-    return Experiment(targets=(target,), shrinkers=tuple(variants), seeds=tuple(range(as_int(seeds, "seeds", ge=1))),
+    return Experiment(targets=(target,), shrinkers=tuple(variants),
+                      seeds=tuple(range(as_int(seeds, "seeds", ge=1, le=MAX_SEEDS))),
                       root_seed=as_int(root_seed, "root_seed", ge=0), budgets=(as_int(budget, "budget", ge=1),), q=check_q(q), name=name,
                       description=f"LISSNAS sensitivity to {', '.join(grid)}", compare_to=variants[0].label)
 

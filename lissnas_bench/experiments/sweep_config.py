@@ -43,7 +43,8 @@ from pathlib import Path
 
 from .._params import coerce
 from ..errors import DataFileError, InvalidConfig, LissnasBenchError, UnknownName
-from .config import CURVE_POINTS, DEFAULT_Q, FULL, REFERENCE_METHOD, Experiment, Target, Variant, variant
+from .config import (CURVE_POINTS, DEFAULT_Q, FULL, MAX_SEEDS, REFERENCE_METHOD, Experiment, Target, Variant,
+                     variant)
 
 _TOP_KEYS = ("name", "description", "root_seed", "seeds", "shrink_budget", "search_budget", "time_budget",
              "regret_at", "curve_points", "q", "benchmarks", "shrinkers", "reference", "compare_to", "optimizers")
@@ -178,7 +179,7 @@ def _seeds(v: _V, raw) -> tuple[int, ...]:
         if len(set(seeds)) != len(seeds):
             raise v.err("seeds", f"lists a seed twice: {list(seeds)}")
         return seeds
-    return tuple(range(v.value(raw, int, "seeds", ge=1)))
+    return tuple(range(v.value(raw, int, "seeds", ge=1, le=MAX_SEEDS)))
 
 
 def _targets(v: _V, items) -> tuple[tuple[Target, ...], list[tuple[str, int]]]:

@@ -13,6 +13,7 @@ Under ``torchrun`` every rank runs the same function; rank 0 writes the files.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 from pathlib import Path
@@ -23,6 +24,7 @@ from .._imports import optional_import
 from ..errors import DataFileError, InvalidArchitecture, InvalidConfig
 from ..spaces import get_space
 from ..spaces.mobilenet import Layout, layout_for
+from . import limits
 from .config import OneShotConfig, load_config
 from .evolution import evolution_search, make_constraint
 from .._params import jsonable
@@ -75,16 +77,19 @@ def _atomic_text(path: Path, text: str) -> None:
 
 
 def train_supernet(cfg, *, resume: bool = True, region=None, stop_after: int | None = None,
-                   force: bool = False) -> dict:
+                   force: bool = False, allow_large: bool = False) -> dict:
     """Train the weight-sharing supernet with single-path uniform sampling inside ``region`` (default: the
     config's ``shrunk`` space, or the full space).  Resumes from ``<out_dir>/supernet.pt`` when present; a
     checkpoint trained with another lr, seed, batch size, step count, ... is refused unless ``force``.
 
-    ``stop_after``: train at most this many more steps in this call (a later call continues).
+    ``stop_after``: train at most this many more steps in this call (a later call continues).  A batch whose
+    estimated memory exceeds the device's (``limits.py``) is refused unless ``allow_large``.
     Returns a summary (steps, loss, images/s, checkpoint path).
     """
     cfg = _cfg(cfg)
     ctx = init_distributed(cfg.train.device)
+    limits.check_train(cfg, device_memory=limits.device_memory(ctx), device=str(ctx.device),
+                       allow_large=allow_large)
     layout = make_layout(cfg)
     space = _space(cfg, layout)
     region = load_region(space, cfg.shrunk if region is None else region)
@@ -108,9 +113,24 @@ def train_supernet(cfg, *, resume: bool = True, region=None, stop_after: int | N
     log.info("training the %s supernet in %s (%s), %d steps, %d process(es) on %s", cfg.space,
              "the full space" if sampler.full else "a shrunk space", f"{space.positions} positions",
              cfg.train.steps, ctx.world, ctx.device)
-    summary = trainer.fit(stop_after)
+    with cpu_threads(ctx, cfg.train):
+        summary = trainer.fit(stop_after)
     summary["history"] = trainer.history
     return summary
+
+
+@contextlib.contextmanager
+def cpu_threads(ctx, train_cfg):
+    """PyTorch's threads set to ``train.cpu_threads`` on a CPU while inside, and given back afterwards."""
+    if ctx is None or ctx.device.type != "cpu" or train_cfg.cpu_threads is None:
+        yield
+        return
+    before = torch.get_num_threads()
+    torch.set_num_threads(int(train_cfg.cpu_threads))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def open_supernet(cfg, checkpoint=None, ctx: DistContext | None = None):
@@ -174,13 +194,15 @@ def _costs(space, layout: Layout, archs, lut) -> dict:
     return out
 
 
-def search(cfg, checkpoint=None, *, score_fn=None, write: bool = True) -> dict:
+def search(cfg, checkpoint=None, *, score_fn=None, write: bool = True, allow_large: bool = False) -> dict:
     """Evolutionary search (SPOS) inside the config's shrunk space, under ``search.max_mflops`` /
     ``max_latency_ms`` / ``max_mparams``; writes ``<out_dir>/search/best_arch.json``.
 
-    ``score_fn``: score architectures with this instead of the supernet (e.g. a benchmark query).
+    ``score_fn``: score architectures with this instead of the supernet (e.g. a benchmark query).  A search
+    scoring more than ``limits.MAX_SUBNETS`` subnets is refused unless ``allow_large``.
     """
     cfg = _cfg(cfg)
+    limits.check_search(cfg, allow_large=allow_large)
     s = cfg.search
     if score_fn is None:
         model, layout, space, ctx = open_supernet(cfg, checkpoint)
@@ -191,9 +213,10 @@ def search(cfg, checkpoint=None, *, score_fn=None, write: bool = True) -> dict:
         space = _space(cfg, layout)
     sampler = ArchSampler(space, load_region(space, cfg.shrunk))
     constraint = make_constraint(layout, s.max_mflops, s.max_latency_ms, s.latency_lut, s.max_mparams)
-    res = evolution_search(sampler, score_fn, constraint, population=s.population, generations=s.generations,
-                           parents=s.parents, mutations=s.mutations, crossovers=s.crossovers,
-                           mutation_prob=s.mutation_prob, rng=np.random.default_rng(s.seed))
+    with cpu_threads(ctx, cfg.train):
+        res = evolution_search(sampler, score_fn, constraint, population=s.population, generations=s.generations,
+                               parents=s.parents, mutations=s.mutations, crossovers=s.crossovers,
+                               mutation_prob=s.mutation_prob, rng=np.random.default_rng(s.seed))
     lut = s.latency_lut
     best = res.best[None, :]
     costs = {k: float(v[0]) for k, v in _costs(space, layout, best, lut).items()}
@@ -262,11 +285,13 @@ def kendall_tau_against(cfg, table, n: int = 100, seed: int = 0, checkpoint=None
 
 
 def retrain(cfg, arch, *, resume: bool = True, stop_after: int | None = None, inherit: bool = False,
-            force: bool = False) -> dict:
+            force: bool = False, allow_large: bool = False) -> dict:
     """Train architecture ``arch`` stand-alone from scratch (``retrain`` section), then report its top-1 on the
     validation split.  ``inherit=True`` starts from the supernet's weights instead."""
     cfg = _cfg(cfg)
     ctx = init_distributed(cfg.retrain.device)
+    limits.check_train(cfg, device_memory=limits.device_memory(ctx), device=str(ctx.device),
+                       allow_large=allow_large)
     layout = make_layout(cfg)
     space = _space(cfg, layout)
     a = read_arch(space, arch)
@@ -283,7 +308,8 @@ def retrain(cfg, arch, *, resume: bool = True, stop_after: int | None = None, in
                       checkpoint=out / "model.pt", meta=meta, supernet=False)
     if resume:
         trainer.resume(force=force)
-    summary = trainer.fit(stop_after)
+    with cpu_threads(ctx, cfg.retrain):
+        summary = trainer.fit(stop_after)
     result = {"space": cfg.space, "arch": arch_str, "steps": trainer.step, "done": summary["done"],
               "mflops": float(layout.flops(a[None, :])[0] / 1e6), "mparams": float(layout.params(a[None, :])[0] / 1e6),
               "train_loss": summary["loss"]}

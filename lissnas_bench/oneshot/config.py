@@ -62,6 +62,8 @@ class DataConfig(Params):
     eval_batch_size: Optional[int] = param(None, ge=1, help="images per evaluation batch (default: batch_size)")
     workers: int = param(4, ge=0, help="data loader processes")
     synthetic_val_size: int = param(512, ge=1, help="synthetic: validation images")
+    synthetic_signal: float = param(1.0, gt=0, help="synthetic: strength of the planted class template (noise "
+                                                    "has std 1; larger is easier to learn)")
 
     def check(self):
         if self.kind == "imagefolder":
@@ -92,6 +94,8 @@ class TrainConfig(Params):
     log_every: int = param(50, ge=1, help="steps between log lines")
     seed: int = param(0, ge=0, help="seed of path sampling, data order and initialisation")
     device: str = param("auto", choices=("auto", "cpu", "cuda"), help="where to train")
+    cpu_threads: Optional[int] = param(None, ge=1, help="PyTorch threads on a CPU (null: PyTorch's default, one per "
+                                                        "core; 1 is fastest on a machine other jobs share)")
     init_from: Optional[str] = param(None, help="weights of another checkpoint (e.g. a full-space warm-up)")
 
 
@@ -195,7 +199,7 @@ def parse_override(item: str) -> tuple[list[str], object]:
 def load_config(source=None, overrides: list[str] | dict | None = None) -> OneShotConfig:
     """A validated :class:`OneShotConfig` from a path (YAML/JSON), a mapping or ``None`` (defaults).
 
-    ``overrides``: ``["train.steps=10", "out_dir=runs/x"]`` or a nested mapping, applied on top.
+    ``overrides``: ``["train.steps=10", "out_dir=results/x"]`` or a nested mapping, applied on top.
     """
     if source is None:
         data: dict = {}

@@ -82,7 +82,8 @@ def make_source(cfg: OneShotConfig, layout, *, seed: int, batch_size: int | None
     bs = int(batch_size or d.batch_size)
     ebs = int(d.eval_batch_size or bs)
     if d.kind == "synthetic":
-        return SyntheticSource(layout.num_classes, layout.resolution, bs, ebs, seed, val_size=d.synthetic_val_size)
+        return SyntheticSource(layout.num_classes, layout.resolution, bs, ebs, seed, val_size=d.synthetic_val_size,
+                               signal=d.synthetic_signal)
     if d.kind == "cifar10":
         if layout.resolution != 32:
             raise InvalidConfig(f"model.resolution must be 32 for data.kind cifar10, got {layout.resolution}")
