@@ -38,6 +38,7 @@ def cwd(tmp_path, monkeypatch):
      "--out afile is a file"),
     (["demo", "--seeds", "1", "--budget", "300", "--no-figures", "--out", "afile"], "--out afile is a file"),
     (["run", str(EXAMPLES / "compare_demo.yaml"), "--out", "afile"], "--out afile is a file"),
+    (["search", "analognas", "--seeds", "2", "--budget", "50", "--out", "afile"], "--out afile is a file"),
     (["demo", "--seeds", "1", "--budget", "300", "--no-figures", "--out", "d", "--docs", "afile"],
      "--docs afile is a file"),
     (["demo", "--seeds", "1", "--budget", "300", "--no-figures", "--out", "d", "--readme", "afile"],
@@ -74,6 +75,10 @@ def test_sizes_are_estimated_before_anything_starts(capsys, cwd):
     _one_error(code, err, "this run has 2,000,000 cells")
     code, _, err = run(capsys, "sensitivity", "analognas", "--seeds", "200000", "--out", "o")
     _one_error(code, err, "cells")
+    code, _, err = run(capsys, "search", "analognas", "--seeds", "100000", "--out", "o")
+    _one_error(code, err, "this run has 100,000 cells")
+    code, _, err = run(capsys, "search", "analognas", "--seeds", "2000000", "--out", "o")
+    _one_error(code, err, "seeds must be <= 1000000")
     assert not (cwd / "o").exists()
 
 

@@ -79,6 +79,7 @@ def search(
     minimize: MinimizeOpt = None,
     surrogate: SurrogateOpt = None,
     trust_pickles: TrustPicklesOpt = False,
+    yes: YesOpt = False,
     json_out: JsonOpt = False,
 ) -> None:
     """Search the full space or a shrunk space with one optimizer on the query metric; report the truth's regret.
@@ -86,8 +87,11 @@ def search(
     Each search stops at --budget distinct queries or, with --time-budget, before the first query that would take
     the simulated training seconds past it, or when its domain is used up (marked 'exhausted').
     """
+    from ..experiments import ResultsFolder
     from ..search import search_seeds
 
+    if out is not None:
+        ResultsFolder(out).check_writable()  # a bad --out is one line before anything runs
     b = _open_for_search(bench, table, space, arch_column, cost_column, minimize=minimize, surrogate=surrogate,
                          trust_pickles=trust_pickles)
     ds, m = b.resolve(dataset, metric)
@@ -97,7 +101,7 @@ def search(
     res, curves = search_seeds(b, space=shrunk, optimizer=optimizer, params=_parse_params(param), budget=budget,
                                seeds=seeds, root_seed=seed, dataset=ds, metric=m, query_metric=query_metric,
                                restrict_domain=restrict_domain, cost=cost, time_budget=time_budget,
-                               shrink_queries=sq, shrink_seconds=ss, space_label=label)
+                               shrink_queries=sq, shrink_seconds=ss, space_label=label, allow_large=yes)
     files = _write_search(res, curves, out, sq, time_budget) if out is not None else {}
     summary = _regret_summary(res["regret"])
     if json_out:

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .._params import as_float
+from .._params import as_float, as_int
 from ..errors import InvalidConfig
 
 
@@ -24,7 +24,7 @@ def search_seeds(bench, *, space=None, optimizer: str = "rs", params: dict | Non
                  seeds: int = 10, root_seed: int = 0, dataset: str | None = None, metric: str | None = None,
                  query_metric: str | None = None, restrict_domain: bool = False, cost: str | None = None,
                  time_budget: float | None = None, shrink_queries: int = 0, shrink_seconds: float = 0.0,
-                 regret_at: Sequence[int] | None = None, space_label: str = "full"):
+                 regret_at: Sequence[int] | None = None, space_label: str = "full", allow_large: bool = False):
     """Run one optimizer on ``seeds`` seeds; returns ``(results, curves)`` DataFrames (a row per seed; the
     full-resolution anytime curves, with the cumulative simulated seconds of every query).
 
@@ -32,10 +32,13 @@ def search_seeds(bench, *, space=None, optimizer: str = "rs", params: dict | Non
     search stops at whichever binds first (``search_stop``).  ``shrink_queries`` / ``shrink_seconds`` charge a
     shrinker's spend up front (fresh-oracle accounting: the search gets ``budget - shrink_queries`` queries and its
     curve starts at ``shrink_queries + 1``).  ``query_metric``, ``restrict_domain`` and ``cost`` are the target's
-    protocol (``Target``).  Seed ``i`` uses ``SeedSequence(root_seed).spawn(seeds)[i]``.
+    protocol (``Target``).  Seed ``i`` uses ``SeedSequence(root_seed).spawn(seeds)[i]``.  A run over the size limits
+    of ``experiments.plan`` (memory, CPU hours) is refused before it starts unless ``allow_large``.
     """
     import pandas as pd
 
+    from ..experiments.config import MAX_SEEDS
+    from ..experiments.plan import estimate
     from ..experiments.protocol import resolve
     from . import get_optimizer
     from .result import Truth
@@ -48,6 +51,8 @@ def search_seeds(bench, *, space=None, optimizer: str = "rs", params: dict | Non
             raise InvalidConfig(f"{name} must be an integer >= {lo}, got {v!r}")
     if shrink_queries >= budget:
         raise InvalidConfig(f"the shrinker's {shrink_queries} queries leave nothing of the budget {budget}")
+    as_int(seeds, "seeds", ge=1, le=MAX_SEEDS)
+    estimate(seeds, optimizers=1, search_budget=budget).check(allow_large)
     shrink_seconds = as_float(shrink_seconds, "shrink_seconds", ge=0)
     proto = resolve(bench, dataset, metric, query_metric, restrict_domain, cost=cost)
     truth = None if getattr(bench, "live", False) else Truth.of(bench, dataset, metric)
