@@ -29,7 +29,7 @@ from pathlib import Path
 
 def demo_plan(seeds: int):
     from lissnas_bench.commands.shrink import DEMO_TARGETS
-    from lissnas_bench.runner import ComparisonConfig, Target, prepare
+    from lissnas_bench.experiments import ComparisonConfig, Target, prepare
 
     return prepare(ComparisonConfig(targets=tuple(Target(b, d, m, p) for b, d, m, p in DEMO_TARGETS),
                                     seeds=seeds, budget=1000))

@@ -12,8 +12,9 @@ Each module is one concern: ``config`` (what an experiment is), ``sweep_config``
 
 from __future__ import annotations
 
-from .config import (DEFAULT_BUDGET, DEFAULT_Q, DEFAULT_SEEDS, FULL, METHOD_ORDER, REFERENCE_METHOD,
-                     ComparisonConfig, Experiment, Target, Variant, order_methods, variant)
+from .comparison import ComparisonConfig
+from .config import (DEFAULT_BUDGET, DEFAULT_Q, DEFAULT_SEEDS, FULL, METHOD_ORDER, REFERENCE_METHOD, Experiment,
+                     Target, Variant, order_methods, variant)
 from .execute import DaskExecutor, LocalExecutor, make_executor
 from .plan import Plan, prepare
 from .run import RunSummary, load_cells, load_results, rebuild, run_experiment

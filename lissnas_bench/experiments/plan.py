@@ -34,7 +34,8 @@ from typing import Any
 import numpy as np
 
 from ..errors import InvalidConfig
-from .config import FULL, ComparisonConfig, Experiment, Target, Variant
+from .comparison import ComparisonConfig
+from .config import FULL, Experiment, Target, Variant
 from .seeds import seed_sequence, stable_int
 
 #: bump when the layout of a results folder or the computation of a cell changes
