@@ -177,27 +177,11 @@ def evaluate(
     if sample < 0:
         raise InvalidConfig(f"--sample must be >= 0, got {sample}")
     model, layout, space, ctx = api.open_supernet(cfg, checkpoint)
-    import numpy as np
-
-    from ..oneshot.sampler import ArchSampler, load_region
-
-    strings = list(arch or [])
-    if archs_file is not None:
-        if not archs_file.is_file():
-            from ..errors import DataFileError
-
-            raise DataFileError(f"architecture file {str(archs_file)!r} does not exist")
-        strings += [ln.strip() for ln in archs_file.read_text().splitlines() if ln.strip() and not ln.startswith("#")]
-    parts = [space.from_strings(strings)] if strings else []
-    if sample:
-        parts.append(ArchSampler(space, load_region(space, cfg.shrunk)).sample(sample, np.random.default_rng(seed)))
-    if not parts:
-        raise InvalidConfig("name architectures with --arch / --archs-file, or --sample N")
-    archs = np.unique(np.concatenate(parts), axis=0)
+    archs = _archs_to_score(space, cfg, arch, archs_file, sample, seed)
     scores = api.subnet_evaluator(cfg, model, layout, ctx)(archs)
     rows = {"arch": space.to_strings(archs), "top1": scores.tolist(),
             "mflops": (layout.flops(archs) / 1e6).tolist(), "mparams": (layout.params(archs) / 1e6).tolist()}
-    result: dict = {"evaluated": len(archs), "best_arch": rows["arch"][int(np.argmax(scores))],
+    result: dict = {"evaluated": len(archs), "best_arch": rows["arch"][int(scores.argmax())],
                     "best_top1": float(scores.max()), "mean_top1": float(scores.mean())}
     if table is not None:
         from ..oneshot.oracle import table_kendall_tau, load_accuracy_table
@@ -207,12 +191,34 @@ def evaluate(
     if csv is not None and _rank() == 0:
         import pandas as pd
 
+        from .._io import write_text_atomic
+
         csv.parent.mkdir(parents=True, exist_ok=True)
-        pd.DataFrame(rows).to_csv(csv, index=False)
+        write_text_atomic(csv, pd.DataFrame(rows).to_csv(index=False))
         result["csv"] = str(csv)
     if json_out:
         result["architectures"] = [dict(zip(rows, v)) for v in zip(*rows.values())]
     _emit(result, json_out, "subnet evaluation")
+
+
+def _archs_to_score(space, cfg, arch, archs_file, sample: int, seed: int):
+    """The distinct architectures named by --arch / --archs-file plus --sample draws from the (shrunk) space."""
+    import numpy as np
+
+    from ..errors import DataFileError, InvalidConfig
+    from ..oneshot.sampler import ArchSampler, load_region
+
+    strings = list(arch or [])
+    if archs_file is not None:
+        if not archs_file.is_file():
+            raise DataFileError(f"architecture file {str(archs_file)!r} does not exist")
+        strings += [ln.strip() for ln in archs_file.read_text().splitlines() if ln.strip() and not ln.startswith("#")]
+    parts = [space.from_strings(strings)] if strings else []
+    if sample:
+        parts.append(ArchSampler(space, load_region(space, cfg.shrunk)).sample(sample, np.random.default_rng(seed)))
+    if not parts:
+        raise InvalidConfig("name architectures with --arch / --archs-file, or --sample N")
+    return np.unique(np.concatenate(parts), axis=0)
 
 
 def retrain(

@@ -44,6 +44,15 @@ CostOpt = Annotated[Optional[str], typer.Option(
                    "12*train-per-time+valid-per-time). Default: the cost column of the query's fidelity.",
     show_default=False)]
 
+ShrinkQueriesOpt = Annotated[Optional[int], typer.Option(
+    "--shrink-queries", help="Queries the shrinker spent, charged before the search (default: read from the "
+                             "results folder the --in file comes from, else 0).", show_default=False)]
+ShrinkSecondsOpt = Annotated[Optional[float], typer.Option(
+    "--shrink-seconds", help="Simulated seconds the shrinker spent, charged before the search (default: read "
+                             "like --shrink-queries, else 0).", show_default=False)]
+SearchOutOpt = Annotated[Optional[Path], typer.Option(
+    "--out", "-o", help="Write results.parquet, curves.parquet and the regret figures here.", show_default=False)]
+
 
 def search(
     bench: Annotated[Optional[str], typer.Argument(help="Benchmark id; omit with --table.", show_default=False)] = None,
@@ -58,20 +67,14 @@ def search(
     seed: Annotated[int, typer.Option("--seed", help="Root seed; seed i uses SeedSequence(seed).spawn(N)[i].")] = 0,
     param: Annotated[Optional[list[str]], typer.Option(
         "--param", "-p", help="Optimizer parameter KEY=VALUE (repeatable), e.g. --param population=20.")] = None,
-    shrink_queries: Annotated[Optional[int], typer.Option(
-        "--shrink-queries", help="Queries the shrinker spent, charged before the search (default: read from the "
-                                 "results folder the --in file comes from, else 0).", show_default=False)] = None,
-    shrink_seconds: Annotated[Optional[float], typer.Option(
-        "--shrink-seconds", help="Simulated seconds the shrinker spent, charged before the search (default: read "
-                                 "like --shrink-queries, else 0).", show_default=False)] = None,
+    shrink_queries: ShrinkQueriesOpt = None,
+    shrink_seconds: ShrinkSecondsOpt = None,
     dataset: DatasetOpt = None,
     metric: MetricOpt = None,
     query_metric: QueryMetricOpt = None,
     restrict_domain: RestrictOpt = False,
     cost: CostOpt = None,
-    out: Annotated[Optional[Path], typer.Option(
-        "--out", "-o", help="Write results.parquet, curves.parquet and the regret figures here.",
-        show_default=False)] = None,
+    out: SearchOutOpt = None,
     table: TableOpt = None,
     space: SpaceOpt = None,
     arch_column: ArchColOpt = None,
@@ -217,28 +220,8 @@ def run(
     ResultsFolder(out).check_writable()  # before the bar: one error line
     plan.estimate().check(yes)
     executor = make_executor(workers=workers, scheduler=scheduler, dask_local=dask_local, batch=batch)
-    if json_out:
-        summary = run_sweep(plan, out, executor=executor, force=force, figures=not no_figures, allow_large=yes)
-    else:
-        from rich.console import Console
-        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
-                                   TimeRemainingColumn)
-
-        console = Console(stderr=True)
-        bar = Progress(TextColumn("[bold]sweep"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[msg]}"),
-                       TimeElapsedColumn(), TimeRemainingColumn(), console=console)
-        task = bar.add_task("sweep", total=plan.n_cells, msg="")
-        counts = {"failed": 0, "skipped": 0}
-
-        def progress(ev: dict) -> None:
-            if ev["status"] in counts:
-                counts[ev["status"]] += 1
-            bar.update(task, completed=ev["done"], total=ev["total"],
-                       msg=f"{counts['skipped']} skipped, {counts['failed']} failed")
-
-        with bar:
-            summary = run_sweep(plan, out, executor=executor, force=force, progress=progress,
-                                figures=not no_figures, allow_large=yes)
+    kw = {"executor": executor, "force": force, "figures": not no_figures, "allow_large": yes}
+    summary = run_sweep(plan, out, **kw) if json_out else _sweep_with_bar(plan, out, kw)
     sm = pd.read_csv(Path(out) / "search_summary.csv")
     if json_out:
         print_json(({"out": str(out), "total": summary.total, "ran": summary.ran,
@@ -252,6 +235,29 @@ def run(
             typer.echo(f"{summary.failed} cells failed: see the 'error' column of {Path(out) / 'results.parquet'}",
                        err=True)
         raise typer.Exit(1)
+
+
+def _sweep_with_bar(plan, out: Path, kw: dict):
+    """``run_sweep`` with a progress bar on stderr counting skipped (already finished) and failed cells."""
+    from rich.console import Console
+    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
+                               TimeRemainingColumn)
+
+    from ..api import run_sweep
+
+    bar = Progress(TextColumn("[bold]sweep"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[msg]}"),
+                   TimeElapsedColumn(), TimeRemainingColumn(), console=Console(stderr=True))
+    task = bar.add_task("sweep", total=plan.n_cells, msg="")
+    counts = {"failed": 0, "skipped": 0}
+
+    def progress(ev: dict) -> None:
+        if ev["status"] in counts:
+            counts[ev["status"]] += 1
+        bar.update(task, completed=ev["done"], total=ev["total"],
+                   msg=f"{counts['skipped']} skipped, {counts['failed']} failed")
+
+    with bar:
+        return run_sweep(plan, out, progress=progress, **kw)
 
 
 def _print_summary(sm, cfg) -> None:
