@@ -63,9 +63,10 @@ def run_sweep(config, out: str | os.PathLike, *, executor=None, workers: int | N
 
 def run_sensitivity(target, grid: dict, fixed: dict | None, out: str | os.PathLike, *, seeds: int = 5,
                     budget: int = 1000, q: float = 0.01, root_seed: int = 0, force: bool = False, workers: int = 1,
-                    allow_large: bool = False):
+                    allow_large: bool = False, figure_options=None):
     """LISSNAS's parameter grid on one target (``experiments.sensitivity``): the results folder, its report, a
-    ``sensitivity.csv`` of means per grid point and the heatmap figure ``figures/sensitivity.png``.
+    ``sensitivity.csv`` of means per grid point and the heatmap figure ``figures/sensitivity.<format>``
+    (``figure_options``: formats, dpi, font size; PNG by default).
 
     >>> from lissnas_bench import Target
     >>> res = run_sensitivity(Target("analognas"), {"k": [5, 10]}, None, "results/doctest-sens")   # doctest: +SKIP
@@ -77,21 +78,22 @@ def run_sensitivity(target, grid: dict, fixed: dict | None, out: str | os.PathLi
 
     exp = sensitivity_experiment(target, grid, fixed, seeds=seeds, budget=budget, q=q, root_seed=root_seed)
     s = run_experiment(exp, out, executor=make_executor(workers=workers), force=force,
-                       publish=_publisher(True, workers), allow_large=allow_large)
+                       publish=_publisher(True, workers, figure_options), allow_large=allow_large)
     folder = ResultsFolder(out)
     table = grid_table(pd.read_csv(folder.summary), grid)
     write_table(table, folder.root / "sensitivity.csv")
     from .plots.sensitivity import plot_sensitivity
     from .plots.style import figure_style, save_figure
 
-    with figure_style():
+    with figure_style(figure_options):
         t = s.results.iloc[0] if len(s.results) else None
         title = "LISSNAS sensitivity" + (f": {t['benchmark']} / {t['dataset']}, {len(exp.seeds)} seeds" if t is not None
                                          else "")
-        save_figure(plot_sensitivity(table, list(grid), title=title), folder.figures / "sensitivity")
+        saved = save_figure(plot_sensitivity(table, list(grid), title=title), folder.figures / "sensitivity",
+                            figure_options)
     proto = s.results["protocol"].iloc[0] if len(s.results) else ""
     query = s.results["query_metric"].iloc[0] if len(s.results) else ""
-    return {"table": table, "figure": str(folder.figures / "sensitivity.png"), "summary": s,
+    return {"table": table, "figure": str(saved[0]), "summary": s,
             "protocol": f"query {query}" + (f", {proto}" if proto != "query" else "")}
 
 

@@ -96,6 +96,24 @@ ForceOpt = Annotated[bool, typer.Option("--force", help="Clear an out folder hol
 WorkersOpt = Annotated[int, typer.Option("--workers", "-j", help="Processes (results do not depend on it).")]
 FiguresOpt = Annotated[bool, typer.Option("--figures/--no-figures", help="Draw the figures (the slowest part of a "
                                                                         "small run).")]
+FormatOpt = Annotated[Optional[str], typer.Option(
+    "--format", metavar="FMT[,FMT]", help="Figure formats: png, svg, pdf (default png; SVG and PDF keep text as "
+                                          "text).", show_default=False)]
+DpiOpt = Annotated[Optional[int], typer.Option("--dpi", help="Resolution of PNG figures (default 200).",
+                                               show_default=False)]
+FontSizeOpt = Annotated[Optional[float], typer.Option(
+    "--font-size", help="Figure font size in points (default 7, for a 3.5 in paper column).", show_default=False)]
+
+
+def figure_options(fmt: str | None, dpi: int | None, font_size: float | None):
+    """The ``FigureOptions`` of the --format/--dpi/--font-size flags, or None when none was given (the defaults)."""
+    if fmt is None and dpi is None and font_size is None:
+        return None
+    from ..plots.style import figure_options_from_cli
+
+    return figure_options_from_cli(fmt, dpi, font_size)
+
+
 YesOpt = Annotated[bool, typer.Option("--yes", help=(
     "Run even when the estimate is over the limits (4 GiB of memory, 24 CPU hours; experiments/plan.py)."))]
 ParamsOpt = Annotated[Optional[list[str]], typer.Option(

@@ -32,7 +32,7 @@ def progress_runner(console, description: str):
 
 
 def run_with_progress(plan, out: Path, *, force: bool, workers: int, quiet: bool, label: str,
-                      figures: bool = True, allow_large: bool = False):
+                      figures: bool = True, allow_large: bool = False, figure_options=None):
     """Run ``plan`` into ``out`` (a bar on stderr unless ``quiet``); its results table.  ``out`` is checked before
     the bar appears, so a bad folder is one error line; failed cells are one line and exit code 1."""
     from ..api import CellsFailed, run_comparison
@@ -43,7 +43,8 @@ def run_with_progress(plan, out: Path, *, force: bool, workers: int, quiet: bool
     if not force:
         folder.claim(plan.config_hash, False)  # another configuration's folder: one line, before the bar
     plan.estimate().check(allow_large)
-    kw = {"force": force, "workers": workers, "figures": figures, "allow_large": allow_large}
+    kw = {"force": force, "workers": workers, "figures": figures, "allow_large": allow_large,
+          "figure_options": figure_options}
     try:
         if quiet:
             return run_comparison(plan, out, **kw)

@@ -9,7 +9,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from ._common import BudgetsOpt, FiguresOpt, ForceOpt, JsonOpt, YesOpt, print_json, records
+from ._common import (BudgetsOpt, DpiOpt, FiguresOpt, FontSizeOpt, ForceOpt, FormatOpt, JsonOpt, YesOpt,
+                      figure_options, print_json, records)
 from ._results import finish, run_with_progress
 
 #: the demo: every method on the embedded benchmarks
@@ -43,7 +44,8 @@ def demo(
     workers: Annotated[int, typer.Option("--workers", "-j", help="Processes for cells and figures (results do not "
                                                                 "depend on it).")] = 1,
     docs: DocsOpt = None, readme: ReadmeOpt = None, figures: FiguresOpt = True, force: ForceOpt = False,
-    yes: YesOpt = False, json_out: JsonOpt = False,
+    yes: YesOpt = False, fmt: FormatOpt = None, dpi: DpiOpt = None, font_size: FontSizeOpt = None,
+    json_out: JsonOpt = False,
 ) -> None:
     """The main job: every shrinker on analognas (CIFAR-10) and nasbench-graph (cora, citeseer, pubmed).
 
@@ -59,9 +61,10 @@ def demo(
         _readme_text(readme)
     cfg = ComparisonConfig(
         targets=tuple(Target(b, d, m, p) for b, d, m, p in DEMO_TARGETS), methods=None, seeds=seeds, budget=budget)
+    opts = figure_options(fmt, dpi, font_size)
     plan = prepare(cfg)
     df = run_with_progress(plan, out, force=force, workers=workers, quiet=json_out, label="demo", figures=figures,
-                           allow_large=yes)
+                           allow_large=yes, figure_options=opts)
     written = copy_to_docs(out, docs) if docs is not None else []
     if readme is not None:
         written.append(update_readme(readme, block(out)))

@@ -8,7 +8,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from ._common import ArchColOpt, DatasetOpt, JsonOpt, MetricOpt, SpaceOpt, TableOpt, open_benchmark, print_json
+from ._common import (ArchColOpt, DatasetOpt, DpiOpt, FontSizeOpt, FormatOpt, JsonOpt, MetricOpt, SpaceOpt, TableOpt,
+                      figure_options, open_benchmark, print_json)
 
 #: where results go unless --out says otherwise (never into the source tree's own folders)
 DEFAULT_ROOT = Path("results") / "locality"
@@ -59,28 +60,30 @@ def locality(
     samples: SamplesOpt = 1000, seed: SeedOpt = 0, out: OutOpt = None, distance: DistanceOpt = "hamming",
     compare: CompareOpt = None, mode: ModeOpt = "auto", walks: WalksOpt = 100, walk_length: WalkLengthOpt = None,
     permutations: PermutationsOpt = 999, bootstrap: BootstrapOpt = 1000, maximize: MaximizeOpt = None,
-    ged_timeout: GedTimeoutOpt = 1.0, figures: FiguresOpt = True, yes: YesOpt = False, json_out: JsonOpt = False,
+    ged_timeout: GedTimeoutOpt = 1.0, figures: FiguresOpt = True, yes: YesOpt = False, fmt: FormatOpt = None,
+    dpi: DpiOpt = None, font_size: FontSizeOpt = None, json_out: JsonOpt = False,
 ) -> None:
     """Locality of a benchmark's landscape: |Δf| and correlation by distance, random-walk autocorrelation,
     fitness-distance correlation, neighbour enrichment, local optima, and a permutation test.
 
     Exact where every tabulated architecture and all pairs can be enumerated (NB201, Macro, Graph), stated
-    sampling elsewhere.  Writes locality.json, report.md and (unless --no-figures) figures (PNG + SVG) into --out.
+    sampling elsewhere.  Writes locality.json, report.md and (unless --no-figures) figures (--format, PNG by default) into --out.
     """
     kwargs = {
         "max_distance": max_distance, "samples": samples, "seed": seed, "distance": distance, "mode": mode,
         "walks": walks, "walk_length": walk_length, "permutations": permutations, "bootstrap": bootstrap,
         "maximize": maximize, "ged_timeout": ged_timeout, "allow_large": yes,
     }
+    opts = figure_options(fmt, dpi, font_size)
     if compare is not None:
-        _compare(compare, bench, table, dataset, metric, space, arch_column, kwargs, out, figures, json_out)
+        _compare(compare, bench, table, dataset, metric, space, arch_column, kwargs, out, figures, json_out, opts)
         return
     from ..locality import analyze_locality, write_locality_report
 
     b = open_benchmark(bench, table, space, arch_column)
     res = analyze_locality(b, dataset, metric, **kwargs)
     target = out or default_out(res, b.resolve(res.dataset, None)[1])
-    paths = write_locality_report(res, target, figures=figures)
+    paths = write_locality_report(res, target, figures=figures, options=opts)
     if json_out:
         print_json({**res.to_dict(), "out": str(target)})
         return
@@ -93,7 +96,8 @@ def default_out(res, default_metric: str) -> Path:
     return DEFAULT_ROOT / (re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("_") or "locality")
 
 
-def _compare(compare, bench, table, dataset, metric, space, arch_column, kwargs, out, figures, json_out) -> None:
+def _compare(compare, bench, table, dataset, metric, space, arch_column, kwargs, out, figures, json_out,
+             opts=None) -> None:
     from ..locality import CompareItem, compare_locality, parse_compare, write_compare_report
     from ..locality.report import slug
 
@@ -103,7 +107,7 @@ def _compare(compare, bench, table, dataset, metric, space, arch_column, kwargs,
         items.insert(0, CompareItem(first, dataset, metric))
     results = compare_locality(items, space=space, arch_column=arch_column, **kwargs)
     target = out or DEFAULT_ROOT / ("compare-" + "_".join(slug(r) for r in results))[:120]
-    paths = write_compare_report(results, target, figures=figures)
+    paths = write_compare_report(results, target, figures=figures, options=opts)
     if json_out:
         print_json({"compare": [r.to_dict() for r in results], "out": str(target)})
         return

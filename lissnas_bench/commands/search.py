@@ -11,9 +11,9 @@ from typing import Annotated, Optional
 
 import typer
 
-from ._common import (ArchColOpt, CostColOpt, DatasetOpt, JsonOpt, MetricOpt, MinimizeOpt, QueryMetricOpt,
-                      RestrictOpt, SpaceOpt, SurrogateOpt, TableOpt, TimeBudgetOpt, TrustPicklesOpt, YesOpt,
-                      open_benchmark, print_json, records)
+from ._common import (ArchColOpt, CostColOpt, DatasetOpt, DpiOpt, FontSizeOpt, FormatOpt, JsonOpt, MetricOpt,
+                      MinimizeOpt, QueryMetricOpt, RestrictOpt, SpaceOpt, SurrogateOpt, TableOpt, TimeBudgetOpt,
+                      TrustPicklesOpt, YesOpt, figure_options, open_benchmark, print_json, records)
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +83,7 @@ def search(
     surrogate: SurrogateOpt = None,
     trust_pickles: TrustPicklesOpt = False,
     yes: YesOpt = False,
+    fmt: FormatOpt = None, dpi: DpiOpt = None, font_size: FontSizeOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Search the full space or a shrunk space with one optimizer on the query metric; report the truth's regret.
@@ -93,6 +94,7 @@ def search(
     from ..experiments import ResultsFolder
     from ..search import search_seeds
 
+    opts = figure_options(fmt, dpi, font_size)
     if out is not None:
         ResultsFolder(out).check_writable()  # a bad --out is one line before anything runs
     b = _open_for_search(bench, table, space, arch_column, cost_column, minimize=minimize, surrogate=surrogate,
@@ -105,7 +107,7 @@ def search(
                                seeds=seeds, root_seed=seed, dataset=ds, metric=m, query_metric=query_metric,
                                restrict_domain=restrict_domain, cost=cost, time_budget=time_budget,
                                shrink_queries=sq, shrink_seconds=ss, space_label=label, allow_large=yes)
-    files = _write_search(res, curves, out, sq, time_budget) if out is not None else {}
+    files = _write_search(res, curves, out, sq, time_budget, opts) if out is not None else {}
     summary = _regret_summary(res["regret"])
     if json_out:
         print_json({"benchmark": b.id, "dataset": ds, "metric": m, "query_metric": res["query_metric"].iloc[0],
@@ -142,7 +144,7 @@ def _regret_summary(regret) -> dict:
             "min": float(regret.min()), "max": float(regret.max())}
 
 
-def _write_search(res, curves, out: Path, shrink_queries: int, time_budget) -> dict:
+def _write_search(res, curves, out: Path, shrink_queries: int, time_budget, options=None) -> dict:
     from ..experiments.store import write_table
     from ..plots.search import save_search_figures
 
@@ -150,7 +152,7 @@ def _write_search(res, curves, out: Path, shrink_queries: int, time_budget) -> d
     write_table(res, out / "results.parquet")
     write_table(curves, out / "curves.parquet")
     figs = save_search_figures(curves, out / "figures", shrink_budget=shrink_queries or None,
-                               time_budget=time_budget)
+                               time_budget=time_budget, options=options)
     return {"results": str(out / "results.parquet"), "curves": str(out / "curves.parquet"),
             "figures": [p for ps in figs.values() for p in ps]}
 
@@ -202,6 +204,7 @@ def run(
     force: Annotated[bool, typer.Option("--force", help="Clear an out folder holding another configuration.")] = False,
     no_figures: Annotated[bool, typer.Option("--no-figures", help="Skip the regret figures.")] = False,
     yes: YesOpt = False,
+    fmt: FormatOpt = None, dpi: DpiOpt = None, font_size: FontSizeOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Run a sweep: benchmarks × datasets × shrinkers × optimizers × seeds, resumably (finished cells are kept).
@@ -220,7 +223,8 @@ def run(
     ResultsFolder(out).check_writable()  # before the bar: one error line
     plan.estimate().check(yes)
     executor = make_executor(workers=workers, scheduler=scheduler, dask_local=dask_local, batch=batch)
-    kw = {"executor": executor, "force": force, "figures": not no_figures, "allow_large": yes}
+    kw = {"executor": executor, "force": force, "figures": not no_figures, "allow_large": yes,
+          "figure_options": figure_options(fmt, dpi, font_size)}
     summary = run_sweep(plan, out, **kw) if json_out else _sweep_with_bar(plan, out, kw)
     sm = pd.read_csv(Path(out) / "search_summary.csv")
     if json_out:

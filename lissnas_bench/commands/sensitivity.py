@@ -7,8 +7,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from ._common import (ArchColOpt, CostColOpt, JsonOpt, MetricOpt, QueryMetricOpt, RestrictOpt, SpaceOpt, TableOpt,
-                      YesOpt, print_json)
+from ._common import (ArchColOpt, CostColOpt, DpiOpt, FontSizeOpt, FormatOpt, JsonOpt, MetricOpt, QueryMetricOpt,
+                      RestrictOpt, SpaceOpt, TableOpt, YesOpt, figure_options, print_json)
 
 
 def register(app: typer.Typer) -> None:
@@ -42,6 +42,7 @@ def sensitivity(
     arch_column: ArchColOpt = None,
     cost_column: CostColOpt = None,
     yes: YesOpt = False,
+    fmt: FormatOpt = None, dpi: DpiOpt = None, font_size: FontSizeOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """How LISSNAS's recall, |S'|, good pockets and spend depend on its parameters (heatmaps, one target)."""
@@ -60,7 +61,8 @@ def sensitivity(
     if out is None:
         out = Path("results") / "sensitivity" / safe_name(f"{Path(source).stem}-{dataset or 'default'}")
     res = run_sensitivity(target, grid, fixed, out, seeds=seeds, budget=budget, q=q, root_seed=root_seed,
-                          force=force, workers=workers, allow_large=yes)
+                          force=force, workers=workers, allow_large=yes,
+                          figure_options=figure_options(fmt, dpi, font_size))
     if json_out:
         print_json({"out": str(out), "table": res["table"].to_dict(orient="records"), "figure": res["figure"]})
         return

@@ -9,9 +9,10 @@ from typing import Annotated, Optional
 
 import typer
 
-from ._common import (ArchColOpt, BenchArg, BudgetsOpt, CostColOpt, FiguresOpt, ForceOpt, JsonOpt, MetricOpt,
-                      MinimizeOpt, ParamsOpt, ProxyOpt, QOpt, QueryMetricOpt, RestrictOpt, SpaceOpt, SurrogateOpt,
-                      TableOpt, TimeBudgetOpt, TrustPicklesOpt, WorkersOpt, YesOpt, open_benchmark, print_json, records)
+from ._common import (ArchColOpt, BenchArg, BudgetsOpt, CostColOpt, DpiOpt, FiguresOpt, FontSizeOpt, ForceOpt,
+                      FormatOpt, JsonOpt, MetricOpt, MinimizeOpt, ParamsOpt, ProxyOpt, QOpt, QueryMetricOpt,
+                      RestrictOpt, SpaceOpt, SurrogateOpt, TableOpt, TimeBudgetOpt, TrustPicklesOpt, WorkersOpt,
+                      YesOpt, figure_options, open_benchmark, print_json, records)
 from ._results import finish, run_with_progress
 from .demo import README_END, README_START, copy_to_docs, update_readme  # noqa: F401 - moved to demo.py
 
@@ -226,7 +227,7 @@ def compare(
     proxy: ProxyOpt = None, param: ParamsOpt = None, q: QOpt = 0.01, out: CompareOutOpt = None,
     force: ForceOpt = False, workers: WorkersOpt = 1, figures: FiguresOpt = True, yes: YesOpt = False,
     table: TableOpt = None, space: SpaceOpt = None, arch_column: ArchColOpt = None, cost_column: CostColOpt = None,
-    json_out: JsonOpt = False,
+    fmt: FormatOpt = None, dpi: DpiOpt = None, font_size: FontSizeOpt = None, json_out: JsonOpt = False,
 ) -> None:
     """Compare shrinkers: every method × seed at the same query budget; writes results, figures and report.md.
 
@@ -255,11 +256,12 @@ def compare(
                            budget=budget, q=q, params=_parse_params(param, qualified=True),
                            search=tuple(optimizers or ()), search_budget=search_budget, reference=reference,
                            time_budget=time_budget)
+    opts = figure_options(fmt, dpi, font_size)
     plan = prepare(cfg)  # validates everything before the first cell
     if out is None:
         out = Path("results") / "compare" / safe_name(plan.targets[0].bench.id)
     df = run_with_progress(plan, out, force=force, workers=workers, quiet=json_out, label="compare",
-                           figures=figures, allow_large=yes)
+                           figures=figures, allow_large=yes, figure_options=opts)
     if json_out:
         print_json({"records": records(df), "out": str(out), "report": str(out / "report.md")})
         return

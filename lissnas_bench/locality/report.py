@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -85,9 +85,10 @@ def slug(res: LocalityResult) -> str:
 # ---------------------------------------------------------------------------------------------- writing
 
 
-def write_locality_report(res: LocalityResult, out_dir: str | Path, *, figures: bool = True) -> dict[str, Path]:
-    """Write ``locality.json``, the figures (PNG + SVG, unless ``figures=False``) and ``report.md`` into
-    ``out_dir`` (atomic writes); returns the paths written.
+def write_locality_report(res: LocalityResult, out_dir: str | Path, *, figures: bool = True,
+                          options=None) -> dict[str, Path]:
+    """Write ``locality.json``, the figures (in the ``FigureOptions``' formats, PNG by default; none with
+    ``figures=False``) and ``report.md`` into ``out_dir`` (atomic writes); returns the paths written.
 
     >>> import tempfile
     >>> from lissnas_bench.locality import analyze_locality
@@ -105,15 +106,23 @@ def write_locality_report(res: LocalityResult, out_dir: str | Path, *, figures: 
     if figures:
         from ..plots.locality import make_figures
 
-        figs = make_figures(res, out_dir)
+        figs = make_figures(res, out_dir, options)
         for name, ps in figs.items():
             paths[name] = ps[0]
-    write_text_atomic(out_dir / "report.md", render_report(res, figures=list(figs)))
+    shown = {name: _shown(ps).name for name, ps in figs.items()}
+    write_text_atomic(out_dir / "report.md", render_report(res, figures=shown))
     paths["report"] = out_dir / "report.md"
     return paths
 
 
-def write_compare_report(results: Sequence[LocalityResult], out_dir: str | Path, *, figures: bool = True) -> dict:
+def _shown(paths) -> Path:
+    """The file a markdown report shows: PNG, else SVG, else the first (a PDF does not render in markdown)."""
+    paths = [Path(p) for p in paths]
+    return next((p for ext in (".png", ".svg") for p in paths if p.suffix == ext), paths[0])
+
+
+def write_compare_report(results: Sequence[LocalityResult], out_dir: str | Path, *, figures: bool = True,
+                         options=None) -> dict:
     """Every analysis in its own sub-folder plus ``compare.json``, ``compare.png/svg`` and ``report.md``.
 
     >>> import tempfile
@@ -126,18 +135,20 @@ def write_compare_report(results: Sequence[LocalityResult], out_dir: str | Path,
     out_dir.mkdir(parents=True, exist_ok=True)
     subs = {}
     for r in results:
-        subs[r.label] = write_locality_report(r, out_dir / slug(r), figures=figures)
+        subs[r.label] = write_locality_report(r, out_dir / slug(r), figures=figures, options=options)
     write_json_atomic(out_dir / "compare.json", {"compare": [r.to_dict() for r in results]})
     paths = {"json": out_dir / "compare.json", "items": subs}
     if figures:
         from ..plots.locality import plot_compare
-        from ..plots.style import save_figure
+        from ..plots.style import save_figure, use_figure_options
 
-        paths["figure"] = save_figure(plot_compare(results), out_dir / "compare")[0]
+        with use_figure_options(options):  # the font size applies while drawing, not only when saving
+            saved = save_figure(plot_compare(results), out_dir / "compare")
+        paths["figure"] = saved[0]
     lines = [
         "# Locality comparison",
         "",
-        "![comparison](compare.png)" if figures else "",
+        f"![comparison]({_shown(saved).name})" if figures else "",
         "",
         _summary_table(results),
         "",
@@ -187,7 +198,7 @@ def _summary_table(results: Sequence[LocalityResult]) -> str:
     return "\n".join(rows)
 
 
-def render_report(res: LocalityResult, figures: Sequence[str] = ()) -> str:
+def render_report(res: LocalityResult, figures: Mapping[str, str] | Sequence[str] = ()) -> str:
     """``report.md`` of one analysis: the numbers, how to read them, the definitions in one line each.
 
     >>> from lissnas_bench.locality import analyze_locality
@@ -202,7 +213,8 @@ def render_report(res: LocalityResult, figures: Sequence[str] = ()) -> str:
     if res.notes:
         L += ["", "## Notes", ""] + [f"- {n}" for n in res.notes]
     if figures:
-        L += ["", "## Figures", ""] + [f"![{f}]({f}.png)" for f in figures]
+        files = figures if isinstance(figures, Mapping) else {f: f"{f}.png" for f in figures}
+        L += ["", "## Figures", ""] + [f"![{f}]({p})" for f, p in files.items()]
     L += ["", "Definitions: see `docs/locality.md` in lissnas-bench.", ""]
     return "\n".join(L)
 
