@@ -88,3 +88,28 @@ def test_module_level_imports_have_no_cycle():
     for n in graph:
         if n not in state:
             visit(n)
+
+
+#: the limits of the README's "Layout" (modules ~400 lines, functions ~60): a module may run a few lines over while
+#: it reads better whole; a function's docstring does not count (its examples are documentation, run as doctests)
+MAX_MODULE_LINES = 420
+MAX_FUNCTION_LINES = 60
+
+
+def _function_lengths(path: Path):
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            doc = node.body[0] if node.body and isinstance(node.body[0], ast.Expr) else None
+            doc_lines = (doc.end_lineno - doc.lineno + 1
+                         if doc is not None and isinstance(doc.value, ast.Constant) and isinstance(doc.value.value, str)
+                         else 0)
+            yield node.name, node.lineno, node.end_lineno - node.lineno + 1 - doc_lines
+
+
+def test_modules_and_functions_stay_small():
+    long_modules = {str(p.relative_to(PKG)): n for p in PKG.rglob("*.py")
+                    if (n := len(p.read_text().splitlines())) > MAX_MODULE_LINES}
+    long_functions = {f"{p.relative_to(PKG)}:{line} {name}": n for p in PKG.rglob("*.py")
+                      for name, line, n in _function_lengths(p) if n > MAX_FUNCTION_LINES}
+    assert not long_modules, f"modules over {MAX_MODULE_LINES} lines: {long_modules}"
+    assert not long_functions, f"functions over {MAX_FUNCTION_LINES} lines (docstring aside): {long_functions}"
