@@ -6,6 +6,7 @@
     python3 tasks.py docs   # (developers) the demo, then its generated summary into docs/demo and README.md
     python3 tasks.py test   # the whole test suite (CI runs exactly this)
     python3 tasks.py test-nb301   # NAS-Bench-301 import tests in nasbench301's own environment (NumPy 1)
+    python3 tasks.py bench  # (developers) every benchmarks/ script once, their tables into README's Performance
     python3 tasks.py nb301-env    # only build that environment (the live NB301 surrogate's side environment)
 
 Each creates (or reuses, while pyproject.toml is unchanged) its own virtual environment under ``.venv-<job>``
@@ -33,12 +34,14 @@ EXTRAS = {
     # nasbench301 0.3 needs numpy<2 and ConfigSpace 0.6.1 (see the nb301 extra), so it gets its own environment
     "test-nb301": "[test,nb301]",
     "nb301-env": "[test,nb301]",  # the same environment as test-nb301, built without running anything
+    "bench": "[test,notebooks,oneshot,dask,nb201,nats]",  # the test environment: the scripts compare against them
 }
-VENV = {"cli": ".venv-demo", "test-nb301": ".venv-nb301", "nb301-env": ".venv-nb301"}
+VENV = {"cli": ".venv-demo", "bench": ".venv-test", "test-nb301": ".venv-nb301", "nb301-env": ".venv-nb301"}
 NB301_TESTS = ["tests/test_official_nb301.py", "tests/test_spaces_official.py"]
 # Test-only packages installed after the project, so torch is already pinned and nothing pulls a CUDA build:
 # thop cross-checks the analytic MobileNet FLOP counts.
-AFTER = {"demo": [], "cli": [], "docs": [], "test": ["thop==0.1.1.post2209072238"], "test-nb301": [], "nb301-env": []}
+AFTER = {"demo": [], "cli": [], "docs": [], "test": ["thop==0.1.1.post2209072238"], "test-nb301": [], "nb301-env": [],
+         "bench": ["thop==0.1.1.post2209072238"]}
 
 
 def ensure_venv(job: str) -> Path:
@@ -91,6 +94,9 @@ def main(argv: list[str]) -> int:
     elif job == "docs":  # the only command that writes into the checkout, and only when a developer asks
         cmd = [str(py), "-m", "lissnas_bench.cli", "demo", "--docs", str(ROOT / "docs" / "demo"), "--readme",
                str(ROOT / "README.md"), *rest]
+    elif job == "bench":  # the live-surrogate script needs the NB301 side environment: build it first
+        ensure_venv("nb301-env")
+        cmd = [str(py), str(ROOT / "benchmarks" / "_assemble.py"), *rest]
     elif job == "test-nb301":
         cmd = [str(py), "-m", "pytest", "-q", *NB301_TESTS, *rest]  # extra arguments are pytest options
         env = {**os.environ, "LISSNAS_REQUIRE_NB301": "1"}

@@ -29,6 +29,12 @@ def test_cli_job_shares_the_demo_environment(tasks):
     assert tasks.calls[-1][1:] == ["-m", "lissnas_bench.cli", "benchmarks", "--json"]
 
 
+def test_bench_job_reuses_the_test_environment(tasks):
+    # the bench scripts compare against the official packages the test extras install: one environment, built once
+    assert tasks.EXTRAS["bench"] == tasks.EXTRAS["test"] and tasks.AFTER["bench"] == tasks.AFTER["test"]
+    assert tasks.VENV["bench"] == ".venv-test"
+
+
 def test_demo_ends_with_the_activation_line(tasks, capsys):
     assert tasks.main(["demo", "--seeds", "2"]) == 0
     assert tasks.calls[-1][1:] == ["-m", "lissnas_bench.cli", "demo", "--seeds", "2"]
