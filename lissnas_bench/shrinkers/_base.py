@@ -10,11 +10,9 @@ from __future__ import annotations
 import dataclasses
 import math
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
 from typing import ClassVar
 
 import numpy as np
-import pandas as pd
 
 from ..errors import BudgetExhausted, InvalidConfig
 from ..spaces.shrunk import ShrunkSpace
@@ -31,18 +29,57 @@ _TRACE_DTYPES = {
 }
 
 
-@dataclass
 class ShrinkResult:
     """What a shrinker returns.
 
-    ``trace`` has one row per iteration / step with at least ``TRACE_COLUMNS``; ``queries`` is
-    ``oracle.queries`` after the shrink; ``info`` holds ``method``, ``params``, ``stop`` and method extras.
+    ``trace`` is a pandas DataFrame with one row per iteration / step and at least ``TRACE_COLUMNS``;
+    ``queries`` is ``oracle.queries`` after the shrink; ``info`` holds ``method``, ``params``, ``stop`` and method
+    extras.  The shrinker records the trace as plain column arrays and the DataFrame is built on first access,
+    so that importing or running a shrinker never imports pandas (the CLI's start-up time) and a shrink does not
+    pay for a frame nobody reads; ``trace_columns`` / ``trace_records`` give the columns without pandas.
     """
 
-    shrunk: ShrunkSpace
-    trace: pd.DataFrame
-    queries: int
-    info: dict = field(default_factory=dict)
+    __slots__ = ("shrunk", "queries", "info", "_columns", "_frame")
+
+    def __init__(self, shrunk: ShrunkSpace, trace, queries: int, info: dict | None = None):
+        self.shrunk = shrunk
+        self.queries = queries
+        self.info = {} if info is None else info
+        # a dict of column arrays (what shrinkers pass) or a ready DataFrame (callers that build their own)
+        self._columns, self._frame = (dict(trace), None) if isinstance(trace, dict) else (None, trace)
+
+    @property
+    def trace(self):
+        if self._frame is None and self._columns is not None:
+            import pandas as pd
+
+            self._frame = pd.DataFrame(self._columns, columns=list(self._columns))
+        return self._frame
+
+    def trace_columns(self) -> dict[str, np.ndarray]:
+        """The trace as ``{column: array}``, in column order, without pandas."""
+        if self._columns is not None:
+            return dict(self._columns)
+        if self._frame is None:
+            return {}
+        return {c: self._frame[c].to_numpy() for c in self._frame.columns}
+
+    def trace_records(self) -> list[dict]:
+        """The trace as one dict of Python scalars per row (what ``trace.to_dict(orient="records")`` gives)."""
+        lists = {c: v.tolist() for c, v in self.trace_columns().items()}
+        n = len(next(iter(lists.values()))) if lists else 0
+        return [{c: lists[c][i] for c in lists} for i in range(n)]
+
+    def __getstate__(self):
+        return {k: getattr(self, k) for k in self.__slots__}
+
+    def __setstate__(self, state):
+        for k, v in state.items():
+            object.__setattr__(self, k, v)
+
+    def __repr__(self) -> str:
+        rows = len(next(iter(self.trace_columns().values()), ()))
+        return f"ShrinkResult(shrunk={self.shrunk!r}, queries={self.queries}, trace: {rows} rows, info={self.info!r})"
 
 
 # ---------------------------------------------------------------------------------------------- shrinker
@@ -73,7 +110,7 @@ class Shrinker(ABC):
 
     # -- helpers for subclasses -----------------------------------------------------------------
     def _result(self, shrunk, rows, oracle, stop: str, extra_columns=(), **info) -> ShrinkResult:
-        trace = trace_frame(rows, extra_columns)
+        trace = trace_columns(rows, extra_columns)
         info = {"method": self.name, "params": self.param_dict(), "stop": stop, **info}
         return ShrinkResult(shrunk=shrunk, trace=trace, queries=int(oracle.queries), info=info)
 
@@ -116,11 +153,10 @@ def query_or_none(oracle, archs) -> np.ndarray | None:
         return None
 
 
-def trace_frame(rows: list[dict], extra_columns=()) -> pd.DataFrame:
+def trace_columns(rows: list[dict], extra_columns=()) -> dict[str, np.ndarray]:
+    """The trace's columns as arrays (``ShrinkResult.trace`` makes the DataFrame from them when asked)."""
     cols = list(TRACE_COLUMNS) + [c for c in extra_columns if c not in TRACE_COLUMNS]
-    # column arrays, not a list of row dicts + astype: pandas' per-row path costs more than a whole shrink
-    data = {c: np.array([r.get(c) for r in rows], dtype=_TRACE_DTYPES.get(c)) for c in cols}
-    return pd.DataFrame(data, columns=cols)
+    return {c: np.array([r.get(c) for r in rows], dtype=_TRACE_DTYPES.get(c)) for c in cols}
 
 
 def sample_stats(values: np.ndarray) -> tuple[float, float]:
