@@ -15,7 +15,8 @@ from typing import ClassVar
 import numpy as np
 
 from ..errors import BudgetExhausted, InvalidConfig
-from ..spaces.shrunk import ShrunkSpace
+from ..spaces import Space, SubsetSpace
+from ..spaces.shrunk import Pockets, ShrunkSpace
 
 #: columns every trace has, in this order; methods append their own
 TRACE_COLUMNS = ("iteration", "size", "sample_mean", "sample_best", "queries", "accepted")
@@ -151,6 +152,34 @@ def query_or_none(oracle, archs) -> np.ndarray | None:
         return np.asarray(oracle.query(archs), dtype=np.float64)
     except BudgetExhausted:  # the oracle charges nothing when it refuses
         return None
+
+
+def sample_keys(space, m: int, rng: np.random.Generator) -> np.ndarray:
+    """``space.index(space.sample(m, rng, replace=False))`` drawing the same random numbers, without building and
+    re-validating architectures where the space samples keys itself (``m <= space.size``)."""
+    t = type(space)
+    if isinstance(space, Pockets):
+        return space._sample_keys(m, rng, replace=False)
+    if t.sample is Space.sample and space.finite:
+        return rng.choice(space.size, size=m, replace=False)  # what Space.sample passes to from_index
+    if t.sample is SubsetSpace.sample and t.from_index is SubsetSpace.from_index and space.base.finite:
+        return space._keys[rng.choice(space.size, size=m, replace=False)]  # its members are from_index(_keys)
+    return space.index(space.sample(m, rng, replace=False))
+
+
+def key_querier(oracle, space):
+    """A function ``keys -> values or None`` answering distinct members of ``space`` by their ``space.index``
+    keys, charging like ``query_or_none``: by key lookup for a table oracle over ``space``, else through
+    architectures."""
+    from ..benchmarks.oracle import Oracle  # loaded already: the oracle is one
+
+    bench_space = getattr(getattr(oracle, "benchmark", None), "space", None)
+    if type(oracle) is Oracle and (space is bench_space or getattr(space, "base", None) is bench_space):
+        def ask(keys):
+            y = oracle._query_distinct_keys(keys)
+            return None if y is None else np.asarray(y, dtype=np.float64)
+        return ask
+    return lambda keys: query_or_none(oracle, space.from_index(keys))
 
 
 def trace_columns(rows: list[dict], extra_columns=()) -> dict[str, np.ndarray]:

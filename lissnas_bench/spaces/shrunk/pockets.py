@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import weakref
 from functools import cached_property
 
 import numpy as np
 
 from ...errors import InvalidConfig
-from .. import Space, as_rng
+from .. import Space, SubsetSpace, as_rng
 from ._base import (COUNT_LIMIT, ENUMERABLE_LIMIT, _CHUNK_ROWS, ShrunkSpace, _choice_mask_of, _hamming_ball_size,
                     _hamming_neighbours, _members_in_domain, _sorted_isin, _unique_sorted)
 
@@ -40,6 +41,18 @@ class Pockets(ShrunkSpace):
         self._centres = c[first]
         self._centres.flags.writeable = False
 
+    @classmethod
+    def _trusted(cls, space: Space, centre_keys: np.ndarray, radius: int) -> Pockets:
+        """Pockets around the members of ``space`` whose ``space.index`` keys are ``centre_keys``, without
+        re-validating them: for shrinkers that drew the centres from ``space`` themselves (the public constructor
+        would canonicalise and check again what is already a member)."""
+        self = object.__new__(cls)
+        self.space, self.radius = space, int(radius)
+        self._centre_keys = np.unique(np.asarray(centre_keys, dtype=np.int64))
+        self._centres = space.from_index(self._centre_keys)
+        self._centres.flags.writeable = False
+        return self
+
     @property
     def centres(self) -> np.ndarray:
         return self._centres
@@ -52,8 +65,8 @@ class Pockets(ShrunkSpace):
         if self.radius > 0:
             step, i = 1, 0  # one centre first, then chunks sized by the measured ball size
             while i < len(c):
-                nb, _ = sp.neighbours(c[i : i + step], self.radius)
-                parts.append(sp.index(nb))
+                nb = _ball_keys(sp, c[i : i + step], self.radius)
+                parts.append(nb)
                 total += len(nb)
                 i, step = i + step, max(1, _CHUNK_ROWS * step // max(1, len(nb)))
                 if total > 2 * _CHUNK_ROWS:  # keep the buffer bounded
@@ -95,8 +108,12 @@ class Pockets(ShrunkSpace):
     def sample(self, n, rng, replace=True):
         rng = as_rng(rng)
         n = self._check_n(n, replace)
+        return self.space.from_index(self._sample_keys(n, rng, replace))
+
+    def _sample_keys(self, n: int, rng: np.random.Generator, replace: bool = True) -> np.ndarray:
+        """The ``space.index`` keys of ``sample(n, rng, replace)`` (same random numbers; ``n`` unchecked)."""
         keys = self._keys
-        return self.space.from_index(keys[rng.choice(len(keys), size=n, replace=replace)])
+        return keys[rng.choice(len(keys), size=n, replace=replace)]
 
     def _enumerate(self):
         return self.space.from_index(self._keys)
@@ -122,3 +139,31 @@ class Pockets(ShrunkSpace):
 
     def __repr__(self):
         return f"<Pockets {self.space.name}: {len(self._centres)} centres, radius {self.radius}>"
+
+
+_PLAIN_BASE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _plain_base(space: Space):
+    """The plain product space whose Hamming balls (intersected with ``space``'s members when it is a
+    ``SubsetSpace``) are ``space``'s balls, or None; cached per space object."""
+    hit = _PLAIN_BASE.get(space)
+    if hit is None:
+        base = space.base if isinstance(space, SubsetSpace) else space
+        hit = _PLAIN_BASE[space] = (base if _hamming_neighbours(space) else False,)
+    return hit[0] or None
+
+
+def _ball_keys(space: Space, centres: np.ndarray, radius: int) -> np.ndarray:
+    """``space.index(space.neighbours(centres, radius)[0])``: for plain product spaces straight from the digits
+    of the centres (members of ``space``, so nothing to validate), the same keys without two validations."""
+    base = _plain_base(space)
+    if base is None:
+        nb, _ = space.neighbours(centres, radius)
+        return space.index(nb)
+    pats = base._shift_patterns(min(radius, base.diameter))
+    digits = (centres[:, None, :].astype(np.int16) + pats[None]) % base.n_choices.astype(np.int16)
+    keys = digits.reshape(-1, base.positions).astype(np.int64) @ base._radix
+    if space is not base:  # a SubsetSpace: its ball is the base ball restricted to its members
+        keys = keys[_sorted_isin(space._keys, keys)]
+    return keys
