@@ -23,7 +23,7 @@ import numpy as np
 
 from ..spaces import as_rng
 from .._params import Params, param, require
-from ._base import Shrinker, key_querier, sample_keys, sample_stats, top
+from ._base import Shrinker, fmean, key_querier, sample_keys, sample_stats, top
 from ..spaces.shrunk import Pockets, Product
 
 
@@ -112,7 +112,7 @@ class LISSNAS(Shrinker):
 def _row(t, size, mean, best, oracle, accepted, m, queries_before, current, seed_values) -> dict:
     return {"iteration": t, "size": size, "sample_mean": mean, "sample_best": best, "queries": oracle.queries,
             "accepted": accepted, "n_sampled": m, "new_queries": oracle.queries - queries_before,
-            "centres": 0 if current is None else len(current.centres), "seeds_mean": float(np.mean(seed_values))}
+            "centres": 0 if current is None else len(current._centre_keys), "seeds_mean": fmean(seed_values)}
 
 
 def seeds(space, X: np.ndarray, y: np.ndarray, k: int, min_distance: int = 0) -> np.ndarray:

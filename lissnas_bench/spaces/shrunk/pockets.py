@@ -49,23 +49,31 @@ class Pockets(ShrunkSpace):
         self = object.__new__(cls)
         self.space, self.radius = space, int(radius)
         self._centre_keys = np.unique(np.asarray(centre_keys, dtype=np.int64))
-        self._centres = space.from_index(self._centre_keys)
-        self._centres.flags.writeable = False
+        self._centres = None  # decoded on first use: a shrinker's intermediate pockets never need them
         return self
 
     @property
     def centres(self) -> np.ndarray:
+        if self._centres is None:
+            self._centres = self.space.from_index(self._centre_keys)
+            self._centres.flags.writeable = False
         return self._centres
 
     @cached_property
     def _keys(self) -> np.ndarray:
         """Sorted ``space.index`` keys of every member: the balls enumerated with ``space.neighbours``."""
-        sp, c = self.space, self._centres
-        parts, total = [self._centre_keys], len(self._centre_keys)
+        sp, ck = self.space, self._centre_keys
+        parts, total = [ck], len(ck)
         if self.radius > 0:
-            step, i = 1, 0  # one centre first, then chunks sized by the measured ball size
-            while i < len(c):
-                nb = _ball_keys(sp, c[i : i + step], self.radius)
+            base = _plain_base(sp)
+            # chunks of centres sized by the ball size: known in a product space, else measured on one centre
+            step = 1 if base is None else _chunk_centres(base, self.radius)
+            i = 0
+            while i < len(ck):
+                if base is None:
+                    nb = sp.index(sp.neighbours(self.centres[i : i + step], self.radius)[0])
+                else:
+                    nb = _plain_ball_keys(sp, base, ck[i : i + step], self.radius)
                 parts.append(nb)
                 total += len(nb)
                 i, step = i + step, max(1, _CHUNK_ROWS * step // max(1, len(nb)))
@@ -74,7 +82,7 @@ class Pockets(ShrunkSpace):
                     total = len(parts[0])
                     if total > COUNT_LIMIT:
                         raise InvalidConfig(
-                            f"pockets of radius {self.radius} around {len(c)} centres hold more than "
+                            f"pockets of radius {self.radius} around {len(ck)} centres hold more than "
                             f"{COUNT_LIMIT:,} architectures: too many to count exactly"
                         )
         keys = _unique_sorted(np.concatenate(parts).astype(np.int64))
@@ -91,7 +99,7 @@ class Pockets(ShrunkSpace):
         """Answer ``contains`` by broadcast distances instead of materialising huge balls (same answer)."""
         if "_keys" in self.__dict__ or not _hamming_neighbours(self.space):
             return False
-        return len(self._centres) * _hamming_ball_size(self.space.n_choices, self.radius) > ENUMERABLE_LIMIT
+        return len(self._centre_keys) * _hamming_ball_size(self.space.n_choices, self.radius) > ENUMERABLE_LIMIT
 
     def contains(self, archs) -> np.ndarray:
         a = self.space.as_archs(archs)
@@ -99,7 +107,7 @@ class Pockets(ShrunkSpace):
         if ok.any():
             inside = a[ok]
             if self._use_hamming():
-                d = self.space.distance(inside, self._centres)
+                d = self.space.distance(inside, self.centres)
                 ok[ok] = d.min(axis=1) <= self.radius
             else:
                 ok[ok] = _sorted_isin(self._keys, self.space.index(inside))
@@ -128,8 +136,8 @@ class Pockets(ShrunkSpace):
         return {
             "distance": "neighbour-graph",
             "radius": self.radius,
-            "centres": self._centres.astype(int).tolist(),
-            "centre_strings": self.space.to_strings(self._centres),
+            "centres": self.centres.astype(int).tolist(),
+            "centre_strings": self.space.to_strings(self.centres),
         }
 
     @classmethod
@@ -138,7 +146,7 @@ class Pockets(ShrunkSpace):
         return cls(space, centres, int(d["radius"]))
 
     def __repr__(self):
-        return f"<Pockets {self.space.name}: {len(self._centres)} centres, radius {self.radius}>"
+        return f"<Pockets {self.space.name}: {len(self._centre_keys)} centres, radius {self.radius}>"
 
 
 _PLAIN_BASE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -154,16 +162,46 @@ def _plain_base(space: Space):
     return hit[0] or None
 
 
-def _ball_keys(space: Space, centres: np.ndarray, radius: int) -> np.ndarray:
-    """``space.index(space.neighbours(centres, radius)[0])``: for plain product spaces straight from the digits
-    of the centres (members of ``space``, so nothing to validate), the same keys without two validations."""
-    base = _plain_base(space)
-    if base is None:
-        nb, _ = space.neighbours(centres, radius)
-        return space.index(nb)
-    pats = base._shift_patterns(min(radius, base.diameter))
-    digits = (centres[:, None, :].astype(np.int16) + pats[None]) % base.n_choices.astype(np.int16)
-    keys = digits.reshape(-1, base.positions).astype(np.int64) @ base._radix
+def _plain_ball_keys(space: Space, base: Space, centre_keys: np.ndarray, radius: int) -> np.ndarray:
+    """``space.index`` keys of the balls around ``centre_keys`` (members of ``space``, whose balls are ``base``'s
+    Hamming balls, restricted to its members when it is a ``SubsetSpace``), computed on the mixed-radix keys:
+    no architecture is decoded or validated.  May repeat keys and include the centres (the caller unions)."""
+    radix, k = base._radix, base.n_choices.astype(np.int64)
+    if min(radius, base.diameter) == 1:
+        # a neighbour changes one digit: replace digit p of the key by every choice c of position p
+        pos, offs = _digit_swaps(base)
+        digit_part = (centre_keys[:, None] // radix % k) * radix
+        keys = ((centre_keys[:, None] - digit_part[:, pos]) + offs).ravel()
+    else:
+        pats = base._shift_patterns(min(radius, base.diameter))  # int16, as Space.neighbours uses them
+        digits = (centre_keys[:, None] // radix % k).astype(np.int16)
+        nb = ((digits[:, None, :] + pats[None]) % k.astype(np.int16)).reshape(-1, base.positions)
+        keys = np.zeros(len(nb), dtype=np.int64)
+        for p, r in enumerate(radix.tolist()):  # per column: small int16 rows, no (rows, positions) int64 copy
+            keys += nb[:, p].astype(np.int64) * r
     if space is not base:  # a SubsetSpace: its ball is the base ball restricted to its members
         keys = keys[_sorted_isin(space._keys, keys)]
     return keys
+
+
+def _digit_swaps(base: Space) -> tuple[np.ndarray, np.ndarray]:
+    """(position, choice * radix) of every (position, choice) pair of ``base``, cached per space object."""
+    hit = _SWAPS.get(base)
+    if hit is None:
+        k = base.n_choices.astype(np.int64)
+        pos = np.repeat(np.arange(len(k)), k)
+        offs = np.concatenate([np.arange(int(n), dtype=np.int64) for n in k.tolist()]) * base._radix[pos]
+        hit = _SWAPS[base] = (pos, offs)
+    return hit
+
+
+_SWAPS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_STEPS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _chunk_centres(base: Space, radius: int) -> int:
+    """Centres per chunk so that a chunk's balls hold about ``_CHUNK_ROWS`` keys (cached per space, radius)."""
+    steps = _STEPS.setdefault(base, {})
+    if radius not in steps:
+        steps[radius] = max(1, _CHUNK_ROWS // _hamming_ball_size(base.n_choices, radius))
+    return steps[radius]
