@@ -40,25 +40,38 @@ class ShrinkResult:
     pay for a frame nobody reads; ``trace_columns`` / ``trace_records`` give the columns without pandas.
     """
 
-    __slots__ = ("shrunk", "queries", "info", "_columns", "_frame")
+    __slots__ = ("shrunk", "queries", "info", "_rows", "_columns", "_frame")
 
     def __init__(self, shrunk: ShrunkSpace, trace, queries: int, info: dict | None = None):
         self.shrunk = shrunk
         self.queries = queries
         self.info = {} if info is None else info
-        # a dict of column arrays (what shrinkers pass) or a ready DataFrame (callers that build their own)
+        # a dict of column arrays or a ready DataFrame; shrinkers pass their row dicts via ``_of_rows``
+        self._rows = None
         self._columns, self._frame = (dict(trace), None) if isinstance(trace, dict) else (None, trace)
+
+    @classmethod
+    def _of_rows(cls, shrunk, rows: list[dict], columns: list[str], queries: int, info: dict) -> ShrinkResult:
+        """A result whose trace columns are made from ``rows`` only when someone reads the trace."""
+        res = cls(shrunk, None, queries, info)
+        res._rows = (rows, columns)
+        return res
 
     @property
     def trace(self):
-        if self._frame is None and self._columns is not None:
+        if self._frame is None and (self._columns is not None or self._rows is not None):
             import pandas as pd
 
-            self._frame = pd.DataFrame(self._columns, columns=list(self._columns))
+            cols = self.trace_columns()
+            self._frame = pd.DataFrame(cols, columns=list(cols))
         return self._frame
 
     def trace_columns(self) -> dict[str, np.ndarray]:
         """The trace as ``{column: array}``, in column order, without pandas."""
+        if self._columns is None and self._rows is not None:
+            rows, cols = self._rows
+            self._columns = {c: np.array([r.get(c) for r in rows], dtype=_TRACE_DTYPES.get(c)) for c in cols}
+            self._rows = None
         if self._columns is not None:
             return dict(self._columns)
         if self._frame is None:
@@ -117,9 +130,9 @@ class Shrinker(ABC):
 
     # -- helpers for subclasses -----------------------------------------------------------------
     def _result(self, shrunk, rows, oracle, stop: str, extra_columns=(), **info) -> ShrinkResult:
-        trace = trace_columns(rows, extra_columns)
+        cols = list(TRACE_COLUMNS) + [c for c in extra_columns if c not in TRACE_COLUMNS]
         info = {"method": self.name, "params": self.param_dict(), "stop": stop, **info}
-        return ShrinkResult(shrunk=shrunk, trace=trace, queries=int(oracle.queries), info=info)
+        return ShrinkResult._of_rows(shrunk, rows, cols, int(oracle.queries), info)
 
     def _reference(self, given: int | None, reference_size: int | None, param: str, domain_size: int) -> int:
         size = given if given is not None else reference_size
@@ -186,12 +199,6 @@ def key_querier(oracle, space):
             return None if y is None else np.asarray(y, dtype=np.float64)
         return ask
     return lambda keys: query_or_none(oracle, space.from_index(keys))
-
-
-def trace_columns(rows: list[dict], extra_columns=()) -> dict[str, np.ndarray]:
-    """The trace's columns as arrays (``ShrinkResult.trace`` makes the DataFrame from them when asked)."""
-    cols = list(TRACE_COLUMNS) + [c for c in extra_columns if c not in TRACE_COLUMNS]
-    return {c: np.array([r.get(c) for r in rows], dtype=_TRACE_DTYPES.get(c)) for c in cols}
 
 
 def sample_stats(values: np.ndarray) -> tuple[float, float]:

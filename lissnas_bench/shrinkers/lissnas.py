@@ -69,7 +69,7 @@ class LISSNAS(Shrinker):
             space = dom if current is None else current
             size = space.size
             m = min(p.n, size)
-            keys = sample_keys(space, m, rng)
+            keys = sample_keys(dom, m, rng) if current is None else current._sample_keys(m, rng, replace=False)
             queries_before = oracle.queries
             y = ask(keys)
             if y is None:
@@ -89,7 +89,7 @@ class LISSNAS(Shrinker):
             prev_mean = mean
             if t == p.max_iters:
                 break
-            current = Pockets._trusted(dom, keys[order], p.radius)
+            current = Pockets._trusted(dom, keys[order], p.radius, distinct=True)
 
         if p.union and accepted_keys:
             shrunk = Pockets._trusted(dom, np.concatenate(accepted_keys), p.radius)

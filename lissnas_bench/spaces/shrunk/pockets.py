@@ -42,13 +42,14 @@ class Pockets(ShrunkSpace):
         self._centres.flags.writeable = False
 
     @classmethod
-    def _trusted(cls, space: Space, centre_keys: np.ndarray, radius: int) -> Pockets:
-        """Pockets around the members of ``space`` whose ``space.index`` keys are ``centre_keys``, without
-        re-validating them: for shrinkers that drew the centres from ``space`` themselves (the public constructor
-        would canonicalise and check again what is already a member)."""
+    def _trusted(cls, space: Space, centre_keys: np.ndarray, radius: int, distinct: bool = False) -> Pockets:
+        """Pockets around the members of ``space`` whose ``space.index`` keys are ``centre_keys`` (``distinct``:
+        no key repeats), without re-validating them: for shrinkers that drew the centres from ``space``
+        themselves (the public constructor would canonicalise and check again what is already a member)."""
         self = object.__new__(cls)
         self.space, self.radius = space, int(radius)
-        self._centre_keys = np.unique(np.asarray(centre_keys, dtype=np.int64))
+        ck = np.asarray(centre_keys, dtype=np.int64)
+        self._centre_keys = np.sort(ck) if distinct else np.unique(ck)
         self._centres = None  # decoded on first use: a shrinker's intermediate pockets never need them
         return self
 
@@ -69,6 +70,10 @@ class Pockets(ShrunkSpace):
             # chunks of centres sized by the ball size: known in a product space, else measured on one centre
             step = 1 if base is None else _chunk_centres(base, self.radius)
             i = 0
+            if base is not None and len(ck) <= step:  # the common case: every ball in one go
+                keys = _unique_sorted(np.concatenate([ck, _plain_ball_keys(sp, base, ck, self.radius)]))
+                i = len(ck)
+                parts = [keys]
             while i < len(ck):
                 if base is None:
                     nb = sp.index(sp.neighbours(self.centres[i : i + step], self.radius)[0])
@@ -166,10 +171,9 @@ def _plain_ball_keys(space: Space, base: Space, centre_keys: np.ndarray, radius:
     """``space.index`` keys of the balls around ``centre_keys`` (members of ``space``, whose balls are ``base``'s
     Hamming balls, restricted to its members when it is a ``SubsetSpace``), computed on the mixed-radix keys:
     no architecture is decoded or validated.  May repeat keys and include the centres (the caller unions)."""
-    radix, k = base._radix, base.n_choices.astype(np.int64)
+    radix, k, pos, offs = _digit_swaps(base)
     if min(radius, base.diameter) == 1:
         # a neighbour changes one digit: replace digit p of the key by every choice c of position p
-        pos, offs = _digit_swaps(base)
         digit_part = (centre_keys[:, None] // radix % k) * radix
         keys = ((centre_keys[:, None] - digit_part[:, pos]) + offs).ravel()
     else:
@@ -184,14 +188,15 @@ def _plain_ball_keys(space: Space, base: Space, centre_keys: np.ndarray, radius:
     return keys
 
 
-def _digit_swaps(base: Space) -> tuple[np.ndarray, np.ndarray]:
-    """(position, choice * radix) of every (position, choice) pair of ``base``, cached per space object."""
+def _digit_swaps(base: Space) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(radix, choices, position, choice * radix) of every (position, choice) pair of ``base``, as int64;
+    cached per space object."""
     hit = _SWAPS.get(base)
     if hit is None:
         k = base.n_choices.astype(np.int64)
         pos = np.repeat(np.arange(len(k)), k)
         offs = np.concatenate([np.arange(int(n), dtype=np.int64) for n in k.tolist()]) * base._radix[pos]
-        hit = _SWAPS[base] = (pos, offs)
+        hit = _SWAPS[base] = (base._radix, k, pos, offs)
     return hit
 
 
