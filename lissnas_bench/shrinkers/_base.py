@@ -215,7 +215,7 @@ def fmean(values: np.ndarray) -> float:
 
 def top(values: np.ndarray, k: int) -> np.ndarray:
     """Positions of the ``k`` largest values; ties go to the earlier position (the sample order is random)."""
-    return np.argsort(-values, kind="stable")[:k]
+    return (-values).argsort(kind="stable")[:k]
 
 
 __all__ = ["ShrinkResult", "Shrinker", "TRACE_COLUMNS"]

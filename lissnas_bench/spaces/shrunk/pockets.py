@@ -71,9 +71,7 @@ class Pockets(ShrunkSpace):
             step = 1 if base is None else _chunk_centres(base, self.radius)
             i = 0
             if base is not None and len(ck) <= step:  # the common case: every ball in one go
-                keys = _unique_sorted(np.concatenate([ck, _plain_ball_keys(sp, base, ck, self.radius)]))
-                i = len(ck)
-                parts = [keys]
+                return _frozen(_unique_sorted(np.concatenate([ck, _plain_ball_keys(sp, base, ck, self.radius)])))
             while i < len(ck):
                 if base is None:
                     nb = sp.index(sp.neighbours(self.centres[i : i + step], self.radius)[0])
@@ -90,11 +88,7 @@ class Pockets(ShrunkSpace):
                             f"pockets of radius {self.radius} around {len(ck)} centres hold more than "
                             f"{COUNT_LIMIT:,} architectures: too many to count exactly"
                         )
-        keys = _unique_sorted(np.concatenate(parts).astype(np.int64))
-        if len(keys) > COUNT_LIMIT:
-            raise InvalidConfig(f"pockets hold {len(keys):,} architectures: more than {COUNT_LIMIT:,}")
-        keys.flags.writeable = False
-        return keys
+        return _frozen(_unique_sorted(np.concatenate(parts).astype(np.int64)))
 
     @property
     def size(self) -> int:
@@ -152,6 +146,13 @@ class Pockets(ShrunkSpace):
 
     def __repr__(self):
         return f"<Pockets {self.space.name}: {len(self._centre_keys)} centres, radius {self.radius}>"
+
+
+def _frozen(keys: np.ndarray) -> np.ndarray:
+    if len(keys) > COUNT_LIMIT:
+        raise InvalidConfig(f"pockets hold {len(keys):,} architectures: more than {COUNT_LIMIT:,}")
+    keys.flags.writeable = False
+    return keys
 
 
 _PLAIN_BASE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
