@@ -107,10 +107,10 @@ def floor_tables(n_choices: list[int], radius: int) -> dict:
         for d in range(1, radius + 1):
             for ps in itertools.combinations(range(len(k)), d):
                 for shifts in itertools.product(*[range(1, int(k[p])) for p in ps]):
-                    v = np.zeros(len(k), np.int64)
+                    v = np.zeros(len(k), np.int16)
                     v[list(ps)] = shifts
                     rows.append(v)
-        pats = np.array(rows)
+        pats = np.array(rows, dtype=np.int16)
     return {"k": k, "radix": radix, "pos": pos, "offs": offs, "pats": pats, "size": int(np.prod(k))}
 
 
@@ -120,6 +120,7 @@ def numpy_floor(values: np.ndarray, tables: dict, budget: int, seed: int, n: int
     (sorted member keys, queries)."""
     rng = np.random.default_rng(seed)
     kk, radix, pats = tables["k"], tables["radix"], tables["pats"]
+    kk16, radix_list = kk.astype(np.int16), radix.tolist()
     seen = np.zeros(tables["size"], dtype=bool)
     queries, members, incumbent, prev_mean = 0, None, None, None
     for t in range(max_iters + 1):
@@ -146,8 +147,11 @@ def numpy_floor(values: np.ndarray, tables: dict, budget: int, seed: int, n: int
         digits = c[:, None] // radix % kk
         if pats is None:
             ball = (c[:, None] - (digits * radix)[:, tables["pos"]]) + tables["offs"]
-        else:
-            ball = (((digits[:, None, :] + pats) % kk) * radix).sum(axis=2)
+        else:  # int16 digits and one column at a time: a reduction over a short last axis is slow in numpy
+            nb = ((digits.astype(np.int16)[:, None, :] + pats) % kk16).reshape(-1, len(kk))
+            ball = np.zeros(len(nb), dtype=np.int64)
+            for p, r in enumerate(radix_list):
+                ball += nb[:, p].astype(np.int64) * r
         members = np.unique(np.concatenate([c, ball.ravel()]))
     return (np.arange(tables["size"]) if incumbent is None else incumbent), queries
 
