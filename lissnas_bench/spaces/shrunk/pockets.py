@@ -159,12 +159,14 @@ _PLAIN_BASE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _plain_base(space: Space):
-    """The plain product space whose Hamming balls (intersected with ``space``'s members when it is a
-    ``SubsetSpace``) are ``space``'s balls, or None; cached per space object."""
+    """The plain product space with the mixed-radix index whose Hamming balls (intersected with ``space``'s
+    members when it is a ``SubsetSpace``) are ``space``'s balls, or None; cached per space object."""
     hit = _PLAIN_BASE.get(space)
     if hit is None:
         base = space.base if isinstance(space, SubsetSpace) else space
-        hit = _PLAIN_BASE[space] = (base if _hamming_neighbours(space) else False,)
+        # the key arithmetic below is Space's own index; a space that renumbers takes the checked path
+        radix = type(base).index is Space.index and type(base).from_index is Space.from_index
+        hit = _PLAIN_BASE[space] = (base if radix and _hamming_neighbours(space) else False,)
     return hit[0] or None
 
 
