@@ -152,7 +152,9 @@ def numpy_floor(values: np.ndarray, tables: dict, budget: int, seed: int, n: int
             ball = np.zeros(len(nb), dtype=np.int64)
             for p, r in enumerate(radix_list):
                 ball += nb[:, p].astype(np.int64) * r
-        members = np.unique(np.concatenate([c, ball.ravel()]))
+        members = np.concatenate([c, ball.ravel()])
+        members.sort()  # sort + mask: numpy 2's hash-based np.unique is slower on a few thousand keys
+        members = members[np.concatenate(([True], members[1:] != members[:-1]))]
     return (np.arange(tables["size"]) if incumbent is None else incumbent), queries
 
 
