@@ -86,6 +86,8 @@ class Oracle:
         if domain is not None:
             ok &= np.asarray(domain, dtype=bool)
         self._mask = ok
+        # the mask is exactly the column's finite rows: the domain is the benchmark's (cached there)
+        self._column_domain = values is None and domain is None
         self._space: Space | None = None
         if cost is not None:
             cost = np.asarray(cost, dtype=np.float64)
@@ -121,6 +123,8 @@ class Oracle:
     @property
     def space(self) -> Space:
         """The architectures this oracle can answer for."""
+        if self._space is None and self.__dict__.get("_column_domain"):
+            self._space = self.benchmark.domain(self.dataset, self.metric)
         if self._space is None:
             b = self.benchmark
             full = self._mask.all() and len(b) == b.space.size
@@ -185,8 +189,8 @@ class Oracle:
 
     def _charge(self, new_in_order: np.ndarray) -> None:
         """Record new (never seen, distinct) rows as queried, in this order; the budget was checked."""
-        outside = new_in_order[~self._mask[new_in_order]]
-        if len(outside):
+        if not self._mask[new_in_order].all():
+            outside = new_in_order[~self._mask[new_in_order]]
             bad = self.benchmark.space.to_strings(self.benchmark.archs[outside[:1]])[0]
             raise InvalidConfig(f"the oracle ({self.name}) has no answer for {bad}: it is outside its domain")
         self._seen[new_in_order] = True
@@ -202,11 +206,11 @@ class Oracle:
         b = self.benchmark
         lut = b._row_lookup()
         if lut is not False:
-            rows = lut[keys].astype(np.int64)
+            rows = lut[keys]  # int32 rows index as well as int64 ones
         else:
             pos = np.searchsorted(b.keys, keys).clip(0, max(len(b.keys) - 1, 0))
             rows = np.where(b.keys[pos] == keys, pos, -1) if len(b.keys) else np.full(len(keys), -1)
-        if (rows < 0).any():  # not tabulated: the checked path raises the usual error
+        if len(rows) and rows.min() < 0:  # not tabulated: the checked path raises the usual error
             return self.query(b.space.from_index(keys))
         # distinct rows: the new ones in request order are the first-seen order query_rows keeps
         new = rows[~self._seen[rows]]

@@ -48,8 +48,10 @@ class Pockets(ShrunkSpace):
         themselves (the public constructor would canonicalise and check again what is already a member)."""
         self = object.__new__(cls)
         self.space, self.radius = space, int(radius)
-        ck = np.asarray(centre_keys, dtype=np.int64)
-        self._centre_keys = np.sort(ck) if distinct else np.unique(ck)
+        ck = np.array(centre_keys, dtype=np.int64)  # a copy, sorted in place
+        if distinct:
+            ck.sort()
+        self._centre_keys = ck if distinct else np.unique(ck)
         self._centres = None  # decoded on first use: a shrinker's intermediate pockets never need them
         return self
 
