@@ -124,7 +124,9 @@ class Oracle:
     def space(self) -> Space:
         """The architectures this oracle can answer for."""
         if self._space is None and self.__dict__.get("_column_domain"):
-            self._space = self.benchmark.domain(self.dataset, self.metric)
+            b = self.benchmark  # the names are resolved already: look in the benchmark's cache before asking it
+            self._space = getattr(b, "_domains", {}).get((self.dataset, self.metric)) or b.domain(self.dataset,
+                                                                                                   self.metric)
         if self._space is None:
             b = self.benchmark
             full = self._mask.all() and len(b) == b.space.size

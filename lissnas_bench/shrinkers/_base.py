@@ -204,7 +204,7 @@ def key_querier(oracle, space):
 def sample_stats(values: np.ndarray) -> tuple[float, float]:
     if not len(values):
         return math.nan, math.nan
-    return fmean(values), float(values.max())
+    return fmean(values), float(np.maximum.reduce(values))
 
 
 def fmean(values: np.ndarray) -> float:
