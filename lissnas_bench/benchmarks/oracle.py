@@ -86,6 +86,8 @@ class Oracle:
         if domain is not None:
             ok &= np.asarray(domain, dtype=bool)
         self._mask = ok
+        # the mask is exactly the column's finite rows: the domain is the benchmark's (cached there)
+        self._column_domain = values is None and domain is None
         self._space: Space | None = None
         if cost is not None:
             cost = np.asarray(cost, dtype=np.float64)
@@ -121,6 +123,10 @@ class Oracle:
     @property
     def space(self) -> Space:
         """The architectures this oracle can answer for."""
+        if self._space is None and self.__dict__.get("_column_domain"):
+            b = self.benchmark  # the names are resolved already: look in the benchmark's cache before asking it
+            self._space = getattr(b, "_domains", {}).get((self.dataset, self.metric)) or b.domain(self.dataset,
+                                                                                                   self.metric)
         if self._space is None:
             b = self.benchmark
             full = self._mask.all() and len(b) == b.space.size
@@ -179,16 +185,41 @@ class Oracle:
                 f"({self.queries} of {self.budget} used)"
             )
         if len(new):
-            if not self._mask[new].all():
-                bad = self.benchmark.space.to_strings(self.benchmark.archs[new[~self._mask[new]][:1]])[0]
-                raise InvalidConfig(f"the oracle ({self.name}) has no answer for {bad}: it is outside its domain")
             # keep first-seen order of the request, for reproducible anytime curves
-            new_in_order = rows[np.sort(first[~self._seen[uniq]])]
-            self._seen[new_in_order] = True
-            self.history.extend(new_in_order.tolist())
-            if self._cost is not None:
-                # a running sum, in query order: the same arithmetic as SearchState's time-budget check
-                self.sim_seconds += float(np.cumsum(np.nan_to_num(self._cost[new_in_order]))[-1])
+            self._charge(rows[np.sort(first[~self._seen[uniq]])])
+        return self._values[rows]
+
+    def _charge(self, new_in_order: np.ndarray) -> None:
+        """Record new (never seen, distinct) rows as queried, in this order; the budget was checked."""
+        if not self._mask[new_in_order].all():
+            outside = new_in_order[~self._mask[new_in_order]]
+            bad = self.benchmark.space.to_strings(self.benchmark.archs[outside[:1]])[0]
+            raise InvalidConfig(f"the oracle ({self.name}) has no answer for {bad}: it is outside its domain")
+        self._seen[new_in_order] = True
+        self.history.extend(new_in_order.tolist())
+        if self._cost is not None:
+            # a running sum, in query order: the same arithmetic as SearchState's time-budget check
+            self.sim_seconds += float(np.cumsum(np.nan_to_num(self._cost[new_in_order]))[-1])
+
+    def _query_distinct_keys(self, keys: np.ndarray) -> np.ndarray | None:
+        """``query`` of distinct architectures given by their ``benchmark.space.index`` keys (the shrinkers' inner
+        loop: no re-validation of what they drew from the space), or ``None``, charging nothing, when the budget
+        cannot pay for the new ones.  The accounting is ``query``'s: all or nothing, first-seen order."""
+        b = self.benchmark
+        lut = b._row_lookup()
+        if lut is not False:
+            rows = lut[keys]  # int32 rows index as well as int64 ones
+        else:
+            pos = np.searchsorted(b.keys, keys).clip(0, max(len(b.keys) - 1, 0))
+            rows = np.where(b.keys[pos] == keys, pos, -1) if len(b.keys) else np.full(len(keys), -1)
+        if len(rows) and rows.min() < 0:  # not tabulated: the checked path raises the usual error
+            return self.query(b.space.from_index(keys))
+        # distinct rows: the new ones in request order are the first-seen order query_rows keeps
+        new = rows[~self._seen[rows]]
+        if self.budget is not None and self.queries + len(new) > self.budget:
+            return None
+        if len(new):
+            self._charge(new)
         return self._values[rows]
 
     def queried(self) -> tuple[np.ndarray, np.ndarray]:

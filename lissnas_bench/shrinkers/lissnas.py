@@ -23,7 +23,7 @@ import numpy as np
 
 from ..spaces import as_rng
 from .._params import Params, param, require
-from ._base import Shrinker, query_or_none, sample_stats, top
+from ._base import Shrinker, fmean, key_querier, sample_keys, sample_stats, top
 from ..spaces.shrunk import Pockets, Product
 
 
@@ -55,24 +55,29 @@ class LISSNAS(Shrinker):
         rng = as_rng(rng)
         dom = oracle.space
         self._check_budget(oracle, min(p.n, dom.size))
+        # integer keys (space.index) end to end: the samples come from the space, so they are validated once, by
+        # the space, and pockets are built from the keys without re-checking them
+        ask = key_querier(oracle, dom)
 
         rows: list[dict] = []
         current = None  # None = S_0, the whole domain
         incumbent, incumbent_t = None, 0
-        accepted_centres: list[np.ndarray] = []
+        accepted_keys: list[np.ndarray] = []
         prev_mean = None
         stop = "max-iters"
         for t in range(p.max_iters + 1):
-            size = dom.size if current is None else current.size
+            space = dom if current is None else current
+            size = space.size
             m = min(p.n, size)
-            X = (dom if current is None else current).sample(m, rng, replace=False)
+            keys = sample_keys(dom, m, rng) if current is None else current._sample_keys(m, rng, replace=False)
             queries_before = oracle.queries
-            y = query_or_none(oracle, X)
+            y = ask(keys)
             if y is None:
                 stop = "budget"
                 break
             mean, best = sample_stats(y)
-            order = seeds(dom, X, y, p.k, p.min_seed_distance)
+            order = top(y, p.k) if p.min_seed_distance <= 0 else seeds(dom, dom.from_index(keys), y, p.k,
+                                                                        p.min_seed_distance)
             accepted = t == 0 or mean > prev_mean + p.tol
             rows.append(_row(t, size, mean, best, oracle, accepted, m, queries_before, current, y[order]))
             if not accepted:
@@ -80,14 +85,14 @@ class LISSNAS(Shrinker):
                 break
             if current is not None:
                 incumbent, incumbent_t = current, t
-                accepted_centres.append(current.centres)
+                accepted_keys.append(current._centre_keys)
             prev_mean = mean
             if t == p.max_iters:
                 break
-            current = Pockets(dom, X[order], p.radius)
+            current = Pockets._trusted(dom, keys[order], p.radius, distinct=True)
 
-        if p.union and accepted_centres:
-            shrunk = Pockets(dom, np.concatenate(accepted_centres), p.radius)
+        if p.union and accepted_keys:
+            shrunk = Pockets._trusted(dom, np.concatenate(accepted_keys), p.radius)
         elif incumbent is not None:
             shrunk = incumbent
         else:
@@ -99,7 +104,7 @@ class LISSNAS(Shrinker):
             stop,
             extra_columns=("n_sampled", "new_queries", "centres", "seeds_mean"),
             returned_iteration=incumbent_t,
-            accepted_iterations=len(accepted_centres),
+            accepted_iterations=len(accepted_keys),
             size=int(shrunk.size),
         )
 
@@ -107,7 +112,7 @@ class LISSNAS(Shrinker):
 def _row(t, size, mean, best, oracle, accepted, m, queries_before, current, seed_values) -> dict:
     return {"iteration": t, "size": size, "sample_mean": mean, "sample_best": best, "queries": oracle.queries,
             "accepted": accepted, "n_sampled": m, "new_queries": oracle.queries - queries_before,
-            "centres": 0 if current is None else len(current.centres), "seeds_mean": float(np.mean(seed_values))}
+            "centres": 0 if current is None else len(current._centre_keys), "seeds_mean": fmean(seed_values)}
 
 
 def seeds(space, X: np.ndarray, y: np.ndarray, k: int, min_distance: int = 0) -> np.ndarray:

@@ -81,8 +81,7 @@ class OpPruning(Shrinker):
         if S.size > target:
             self._check_budget(oracle, min(p.n, S.size))
 
-        pool_a = np.empty((0, dom.positions), ARCH_DTYPE)
-        pool_v = np.empty(0)
+        pool = (np.empty((0, dom.positions), ARCH_DTYPE), np.empty(0))
         rows: list[dict] = []
         stop, t = "target", 0
         while S.size > target:
@@ -96,58 +95,52 @@ class OpPruning(Shrinker):
                 stop = "budget"
                 break
             if p.reuse:
-                pool_a, pool_v = np.concatenate([pool_a, X]), np.concatenate([pool_v, y])
-                keep = S.contains(pool_a)
-                pool_a, pool_v = pool_a[keep], pool_v[keep]
-                # the same architecture may have been drawn in several rounds: score it once
-                _, first = np.unique(dom.index(pool_a), return_index=True)
-                A, v = pool_a[first], pool_v[first]
+                pool = _reuse_pool(dom, S, pool, X, y)
+                A, v = pool
             else:
                 A, v = X, y
-            score, counts = _scores(dom, A, v)
-            allowed = S.allowed.copy()
-            dropped = []
             max_drops, goal = self._schedule(oracle, size, target, t)
-            cand = np.argwhere(allowed & (counts > 0))
-            order = np.lexsort((cand[:, 1], cand[:, 0], score[cand[:, 0], cand[:, 1]]))
-            for pos, ch in cand[order]:
-                if len(dropped) >= max_drops or S.size <= goal:
-                    break
-                if allowed[pos].sum() < 2:
-                    continue
-                trial = allowed.copy()
-                trial[pos, ch] = False
-                nxt = Product(dom, trial)
-                if nxt.size == 0:  # only possible in domains with holes
-                    continue
-                nxt = Product(dom, nxt.choice_mask())
-                allowed, S = nxt.allowed.copy(), nxt
-                dropped.append(f"{dom.position_names[pos]}={dom.choice_names[pos][ch]}")
+            S, dropped = _drop_round(dom, S, A, v, max_drops, goal)
             mean, best = sample_stats(y)
-            rows.append(
-                {
-                    "iteration": t,
-                    "size": size,
-                    "sample_mean": mean,
-                    "sample_best": best,
-                    "queries": oracle.queries,
-                    "accepted": bool(dropped),
-                    "size_after": S.size,
-                    "scored": len(v),
-                    "dropped": ";".join(dropped),
-                }
-            )
+            rows.append({"iteration": t, "size": size, "sample_mean": mean, "sample_best": best,
+                         "queries": oracle.queries, "accepted": bool(dropped), "size_after": S.size,
+                         "scored": len(v), "dropped": ";".join(dropped)})
             t += 1
             if not dropped:
                 stop = "exhausted"
                 break
-        return self._result(
-            S,
-            rows,
-            oracle,
-            stop,
-            extra_columns=("size_after", "scored", "dropped"),
-            target_size=target,
-            reached_target=bool(S.size <= target),
-            size=int(S.size),
-        )
+        return self._result(S, rows, oracle, stop, extra_columns=("size_after", "scored", "dropped"),
+                            target_size=target, reached_target=bool(S.size <= target), size=int(S.size))
+
+
+def _reuse_pool(dom, S, pool, X, y) -> tuple[np.ndarray, np.ndarray]:
+    """Every architecture queried so far that is still in ``S``, each once, with its value."""
+    pool_a, pool_v = np.concatenate([pool[0], X]), np.concatenate([pool[1], y])
+    keep = S.contains(pool_a)
+    pool_a, pool_v = pool_a[keep], pool_v[keep]
+    # the same architecture may have been drawn in several rounds: score it once
+    _, first = np.unique(dom.index(pool_a), return_index=True)
+    return pool_a[first], pool_v[first]
+
+
+def _drop_round(dom, S, A, v, max_drops, goal) -> tuple[Product, list[str]]:
+    """Drop the lowest-scored pairs of ``S`` (scored on ``A``, ``v``), at most ``max_drops``, until |S| <= goal."""
+    score, counts = _scores(dom, A, v)
+    allowed = S.allowed.copy()
+    dropped = []
+    cand = np.argwhere(allowed & (counts > 0))
+    order = np.lexsort((cand[:, 1], cand[:, 0], score[cand[:, 0], cand[:, 1]]))
+    for pos, ch in cand[order]:
+        if len(dropped) >= max_drops or S.size <= goal:
+            break
+        if allowed[pos].sum() < 2:
+            continue
+        trial = allowed.copy()
+        trial[pos, ch] = False
+        nxt = Product(dom, trial)
+        if nxt.size == 0:  # only possible in domains with holes
+            continue
+        nxt = Product(dom, nxt.choice_mask())
+        allowed, S = nxt.allowed.copy(), nxt
+        dropped.append(f"{dom.position_names[pos]}={dom.choice_names[pos][ch]}")
+    return S, dropped

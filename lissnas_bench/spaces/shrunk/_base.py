@@ -67,8 +67,14 @@ def _sorted_isin(sorted_keys: np.ndarray, k: np.ndarray) -> np.ndarray:
 
 
 def _unique_sorted(x: np.ndarray) -> np.ndarray:
-    x = np.sort(x)
-    return x[np.concatenate([[True], x[1:] != x[:-1]])] if len(x) else x
+    x = x.copy()
+    x.sort()  # the method: np.sort's dispatch costs as much as sorting a pocket's few hundred keys
+    if len(x) < 2:
+        return x
+    first = np.empty(len(x), dtype=bool)
+    first[0] = True
+    np.not_equal(x[1:], x[:-1], out=first[1:])
+    return x[first]
 
 
 def _members_in_domain(space: Space, archs, what: str) -> np.ndarray:
