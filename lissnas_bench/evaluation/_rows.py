@@ -50,6 +50,11 @@ def _joined(shrunk, bench) -> np.ndarray | None:
     return member_rows(shrunk, bench.space, bench.keys, bench.archs, canonical_mask(bench) if scan else None)
 
 
+def stored_keys(bench, rows: np.ndarray) -> np.ndarray | None:
+    """The table's keys of ``rows`` (None inside ``reference()``: the reference recomputes them)."""
+    return None if _REFERENCE else bench.keys[rows]
+
+
 def contains_mask(space, bench) -> np.ndarray:
     """``space.contains(bench.archs)`` (a domain such as ``full_space``), by keys where the index is shared."""
     rows = _joined(space, bench)

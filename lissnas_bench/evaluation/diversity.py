@@ -24,8 +24,10 @@ def choice_counts(archs: np.ndarray, n_choices: np.ndarray) -> np.ndarray:
     a = np.asarray(archs)
     if a.size == 0:
         return np.zeros((positions, width), np.int64)
-    flat = a.astype(np.int64) + np.arange(positions, dtype=np.int64) * width
-    return np.bincount(flat.ravel(), minlength=positions * width).reshape(positions, width)
+    out = np.empty((positions, width), np.int64)
+    for p in range(positions):  # one bincount per column: no (n, positions) int64 temporary
+        out[p] = np.bincount(a[:, p], minlength=width)[:width]
+    return out
 
 
 def coverage(counts: np.ndarray, available: np.ndarray) -> float:
@@ -90,8 +92,9 @@ def neighbour_index(space):
     """``index`` for the rows ``space.neighbours`` returns: a space whose neighbours are canonical by
     construction offers ``index_unchecked`` (nb101), which skips re-canonicalising them."""
     from ..spaces.shrunk._keys import root_space  # a SubsetSpace filters its base's neighbours, shares its index
+    from . import _rows
 
-    return getattr(root_space(space), "index_unchecked", space.index)
+    return space.index if _rows._REFERENCE else getattr(root_space(space), "index_unchecked", space.index)
 
 
 def count_pockets(space, members: np.ndarray, keys: np.ndarray | None = None) -> int:

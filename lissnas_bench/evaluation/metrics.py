@@ -250,7 +250,7 @@ def _evaluate_exact(shrunk, bench, dataset, metric, q, proxy, rng, pairwise_samp
                    concentration=math.nan, shrink_index=math.nan)  # fmt: skip
 
     out.update(_diversity(bench.space, bench.archs[member_rows], D.available, pairwise_samples, rng,
-                          exact_set=True, keys=bench.keys[member_rows]))
+                          exact_set=True, keys=_rows.stored_keys(bench, member_rows)))
     out.update(registry.compute(registry.EvalContext(bench, dataset, metric, q, D.scores, S_rows, member_rows,
                                                      D.top_rows, rng, D.key)))
 
