@@ -146,7 +146,8 @@ def main(argv=None):
     notes = [
         f"Table: {len(bench):,} NB101 cells (single-edit closure of 50,000 draws) with a synthetic additive "
         f"accuracy, built in {t_build:.1f} s; LISSNAS n=100, k=10, r=1, budget 1000.",
-        f"Compare cells: S' holds from {min(sizes)} to {max(sizes)} architectures (median {int(statistics.median(sizes))}); the "
+        f"Compare cells: S' holds from {min(sizes)} to {max(sizes)} architectures "
+        f"(median {int(statistics.median(sizes))}); the "
         f"{args.ref_cells} cells evaluated both ways {'agreed' if cells_agree else 'DISAGREED'} exactly.",
         "The reference shares this run's faster nb101 neighbour generation, so its time is if anything lower "
         "than before the change.",

@@ -255,7 +255,8 @@ def _evaluate_exact(shrunk, bench, dataset, metric, q, proxy, rng, pairwise_samp
                                                      D.top_rows, rng, D.key)))
 
     if proxy is not None:
-        out.update(_proxy_metrics(proxy, bench, dataset, metric, bench.columns[(dataset, metric)], S_rows, member_rows, full_space))
+        f_all = bench.columns[(dataset, metric)]
+        out.update(_proxy_metrics(proxy, bench, dataset, metric, f_all, S_rows, member_rows, full_space))
     return out
 
 
