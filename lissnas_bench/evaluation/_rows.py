@@ -89,7 +89,7 @@ class Domain:
     key: tuple  # identifies (dataset, metric, q, S) for caches keyed by the domain (EvalContext.key)
 
 
-_DOMAINS_MAX = 16
+_DOMAINS_MAX = 8  # each holds a few arrays of the table's length (~7 MB at 423k rows)
 
 
 def domain(bench, dataset: str, metric: str, q: float, sign: float, full_space, threshold) -> Domain:

@@ -1,8 +1,10 @@
 """``evaluate``: how good a shrunk space is, against the ground truth of a benchmark.
 
 Definitions (with formulas, tie and rounding rules, and edge cases) are in docs/metrics.md; the names below are
-the keys of the returned dict.  On a tabulated benchmark every statistic is exact: one ``shrunk.contains`` call on
-the benchmark's rows gives S' ∩ S.  Only a benchmark without rows (a surrogate) falls back to Monte-Carlo.
+the keys of the returned dict.  On a tabulated benchmark every statistic is exact: S' ∩ S is found by joining the
+shrunk space's member keys with the keys the table stores (``_rows``; ``shrunk.contains`` on the rows where a kind
+keeps no keys), and what depends only on S is computed once per benchmark.  Only a benchmark without rows (a
+surrogate) falls back to Monte-Carlo.
 """
 
 from __future__ import annotations
