@@ -25,11 +25,11 @@ def _same(a: dict, b: dict) -> bool:
 
 @pytest.fixture(scope="module")
 def nb101_small():
-    """Some 7,000 NB101 cells with a synthetic truth, NaN on some rows, and some rows stored in a non-canonical
+    """Some 3,000 NB101 cells with a synthetic truth, NaN on some rows, and some rows stored in a non-canonical
     encoding (an op set on a pruned vertex): ``contains`` is False for those, and so must the join be."""
     space = get_space("nb101")
     rng = np.random.default_rng(3)
-    a = np.unique(space.sample(20_000, rng), axis=0)
+    a = np.unique(space.sample(10_000, rng), axis=0)
     keep, _ = _prune(adjacency(a))
     pruned = np.flatnonzero(~keep[:, 1:-1].all(axis=1))[:40]
     for r in pruned:  # a pruned interior vertex's op is 0 in the canonical encoding
