@@ -58,7 +58,7 @@ def top_structure(bench, key: tuple, S_rows: np.ndarray, scores: np.ndarray, top
     in_S = np.zeros(len(bench), dtype=bool)
     in_S[S_rows] = True
     nb, src = bench.space.neighbours(bench.archs[rows], 1)
-    nr = bench.rows(nb, missing="mask") if len(nb) else np.empty(0, np.int64)
+    nr = _rows_of(bench, nb)
     ok = nr >= 0
     ok[ok] = in_S[nr[ok]]
     src, nr = src[ok], nr[ok]
@@ -76,6 +76,19 @@ def top_structure(bench, key: tuple, S_rows: np.ndarray, scores: np.ndarray, top
         per.pop(next(iter(per)))
     per[key] = out
     return out
+
+
+def _rows_of(bench, nb: np.ndarray) -> np.ndarray:
+    """``bench.rows(nb, missing="mask")`` for neighbours, keyed without re-canonicalising where the space allows."""
+    if not len(nb):
+        return np.empty(0, np.int64)
+    from .diversity import neighbour_index
+
+    k = np.asarray(neighbour_index(bench.space)(nb), dtype=np.int64)
+    if not len(bench.keys):
+        return np.full(len(k), -1, np.int64)
+    pos = np.searchsorted(bench.keys, k).clip(0, len(bench.keys) - 1)
+    return np.where(bench.keys[pos] == k, pos, -1).astype(np.int64)
 
 
 def claim_metrics(T: TopStructure, member_rows: np.ndarray) -> dict[str, float | int]:

@@ -24,8 +24,10 @@ def choice_counts(archs: np.ndarray, n_choices: np.ndarray) -> np.ndarray:
     a = np.asarray(archs)
     if a.size == 0:
         return np.zeros((positions, width), np.int64)
-    flat = a.astype(np.int64) + np.arange(positions, dtype=np.int64) * width
-    return np.bincount(flat.ravel(), minlength=positions * width).reshape(positions, width)
+    out = np.empty((positions, width), np.int64)
+    for p in range(positions):  # one bincount per column: no (n, positions) int64 temporary
+        out[p] = np.bincount(a[:, p], minlength=width)[:width]
+    return out
 
 
 def coverage(counts: np.ndarray, available: np.ndarray) -> float:
@@ -86,10 +88,19 @@ def sampled_pairwise_distance(space, archs: np.ndarray, samples: int, rng) -> tu
     return float(d.sum() / (n * (n - 1)) / space.positions), n
 
 
-def count_pockets(space, members: np.ndarray) -> int:
+def neighbour_index(space):
+    """``index`` for the rows ``space.neighbours`` returns: a space whose neighbours are canonical by
+    construction offers ``index_unchecked`` (nb101), which skips re-canonicalising them."""
+    from ..spaces.shrunk._keys import root_space  # a SubsetSpace filters its base's neighbours, shares its index
+    from . import _rows
+
+    return space.index if _rows._REFERENCE else getattr(root_space(space), "index_unchecked", space.index)
+
+
+def count_pockets(space, members: np.ndarray, keys: np.ndarray | None = None) -> int:
     """Connected components of ``members`` under ``space.neighbours(·, 1)`` (edges between members only).
 
-    ``members`` must be canonical and distinct.
+    ``members`` must be canonical and distinct; ``keys`` is their ``space.index`` when the caller has it.
 
     >>> from lissnas_bench.spaces import get_space
     >>> s = get_space("nasbench-macro")
@@ -102,7 +113,8 @@ def count_pockets(space, members: np.ndarray) -> int:
     n = len(members)
     if n == 0:
         return 0
-    keys = np.asarray(space.index(members), dtype=np.int64)
+    keys = np.asarray(space.index(members) if keys is None else keys, dtype=np.int64)
+    index_nb = neighbour_index(space)
     order = np.argsort(keys, kind="stable")
     skeys = keys[order]
     rows, cols = [], []
@@ -110,7 +122,7 @@ def count_pockets(space, members: np.ndarray) -> int:
         nb, src = space.neighbours(members[s : s + _NEIGHBOUR_CHUNK], 1)
         if len(nb) == 0:
             continue
-        k = np.asarray(space.index(nb), dtype=np.int64)
+        k = np.asarray(index_nb(nb), dtype=np.int64)
         pos = np.searchsorted(skeys, k).clip(0, n - 1)
         hit = skeys[pos] == k
         rows.append(src[hit] + s)

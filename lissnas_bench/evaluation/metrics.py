@@ -1,8 +1,10 @@
 """``evaluate``: how good a shrunk space is, against the ground truth of a benchmark.
 
 Definitions (with formulas, tie and rounding rules, and edge cases) are in docs/metrics.md; the names below are
-the keys of the returned dict.  On a tabulated benchmark every statistic is exact: one ``shrunk.contains`` call on
-the benchmark's rows gives S' ∩ S.  Only a benchmark without rows (a surrogate) falls back to Monte-Carlo.
+the keys of the returned dict.  On a tabulated benchmark every statistic is exact: S' ∩ S is found by joining the
+shrunk space's member keys with the keys the table stores (``_rows``; ``shrunk.contains`` on the rows where a kind
+keeps no keys), and what depends only on S is computed once per benchmark.  Only a benchmark without rows (a
+surrogate) falls back to Monte-Carlo.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import numpy as np
 
 from ..errors import InvalidConfig, UnknownArchitecture
 from ..spaces import as_rng
+from . import _rows
 from . import diversity as div
 from . import registry
 from .proxy import Proxy, load_proxy, rank_correlations
@@ -132,7 +135,8 @@ def _distance_is_hamming(space) -> bool:
     return name in ("Space.distance", "GraphSpace.distance")
 
 
-def _diversity(space, members: np.ndarray, available: np.ndarray, pairwise_samples: int, rng, *, exact_set: bool):
+def _diversity(space, members: np.ndarray, available: np.ndarray, pairwise_samples: int, rng, *, exact_set: bool,
+               keys: np.ndarray | None = None):
     counts = div.choice_counts(members, space.n_choices)
     n = len(members)
     if _distance_is_hamming(space):
@@ -143,7 +147,7 @@ def _diversity(space, members: np.ndarray, available: np.ndarray, pairwise_sampl
         "coverage": div.coverage(counts, available),
         "entropy": div.entropy(counts, available),
         "pairwise_distance": pairwise,
-        "pockets": div.count_pockets(space, members) if exact_set else math.nan,
+        "pockets": div.count_pockets(space, members, keys=keys) if exact_set else math.nan,
     }
 
 
@@ -217,15 +221,11 @@ def _sign(bench, dataset, metric) -> float:
 
 
 def _evaluate_exact(shrunk, bench, dataset, metric, q, proxy, rng, pairwise_samples, full_space):
-    f_all = bench.columns[(dataset, metric)]
     sign = _sign(bench, dataset, metric)
-    g_all = f_all if sign > 0 else -f_all  # oriented: higher is better
-    in_S = np.isfinite(f_all)
-    if full_space is not None:
-        in_S &= full_space.contains(bench.archs)
-    S_rows = np.flatnonzero(in_S)
-    member_rows = S_rows[np.asarray(shrunk.contains(bench.archs[S_rows]), dtype=bool)]
-    fS, fM = g_all[S_rows], g_all[member_rows]
+    D = _rows.domain(bench, dataset, metric, q, sign, full_space, top_threshold)
+    S_rows = D.S_rows
+    member_rows = _rows.shrunk_rows(shrunk, bench, D.in_S, S_rows)
+    fM = D.scores[member_rows]
     full_size, size = len(S_rows), len(member_rows)
 
     out: dict[str, float | int | str] = {
@@ -238,30 +238,26 @@ def _evaluate_exact(shrunk, bench, dataset, metric, q, proxy, rng, pairwise_samp
     if size:  # mean, median and best in the metric's own units; regret >= 0 whatever its direction
         out.update(mean=sign * float(fM.mean()), mean_se=0.0, median=sign * float(np.median(fM)),
                    best=sign * float(fM.max()))
-        out["regret"] = float(fS.max() - fM.max())
+        out["regret"] = float(D.best - fM.max())
     else:
         out.update(mean=math.nan, mean_se=math.nan, median=math.nan, best=math.nan, regret=math.nan)
 
-    top_rows = S_rows[:0]
     if full_size:
-        t = top_threshold(fS, q)
-        top_rows = S_rows[fS >= t]
-        top_size = len(top_rows)
-        hits = int((fM >= t).sum())
+        top_size = len(D.top_rows)
+        hits = int((fM >= D.threshold).sum())
         precision = hits / size if size else math.nan
         out.update(q=q, top_size=top_size, **_quality(hits / top_size, precision, top_size / full_size))
     else:
         out.update(q=q, top_size=0, recall=math.nan, precision=math.nan, enrichment=math.nan,
                    concentration=math.nan, shrink_index=math.nan)  # fmt: skip
 
-    space = bench.space
-    available = div.choice_counts(bench.archs[S_rows], space.n_choices) > 0
-    out.update(_diversity(space, bench.archs[member_rows], available, pairwise_samples, rng, exact_set=True))
-    key = (dataset, metric, q, None if full_space is None else hash(S_rows.tobytes()))
-    out.update(registry.compute(registry.EvalContext(bench, dataset, metric, q, g_all, S_rows, member_rows,
-                                                     top_rows, rng, key)))
+    out.update(_diversity(bench.space, bench.archs[member_rows], D.available, pairwise_samples, rng,
+                          exact_set=True, keys=_rows.stored_keys(bench, member_rows)))
+    out.update(registry.compute(registry.EvalContext(bench, dataset, metric, q, D.scores, S_rows, member_rows,
+                                                     D.top_rows, rng, D.key)))
 
     if proxy is not None:
+        f_all = bench.columns[(dataset, metric)]
         out.update(_proxy_metrics(proxy, bench, dataset, metric, f_all, S_rows, member_rows, full_space))
     return out
 

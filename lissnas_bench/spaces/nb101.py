@@ -253,7 +253,7 @@ class NB101Space(Space):
             src_out.append(src)
         keys = np.concatenate(keys_out) if keys_out else np.empty(0, np.int64)
         src = np.concatenate(src_out) if src_out else np.empty(0, np.int64)
-        own = self._keys(a)
+        own = self.index_unchecked(a)  # the rows are canonical: their key is their mixed-radix value
         keep = keys != own[src]
         comb = np.unique((src[keep].astype(np.int64) << _KEY_BITS) | keys[keep])
         return self.from_index(comb & ((1 << _KEY_BITS) - 1)), comb >> _KEY_BITS
@@ -270,7 +270,7 @@ class NB101Space(Space):
             raise InvalidConfig(f"radius must be >= 1, got {radius}")
         a = self.validate(archs)
         src0 = np.arange(len(a), dtype=np.int64)
-        seen = np.unique((src0 << _KEY_BITS) | self._keys(a))
+        seen = np.unique((src0 << _KEY_BITS) | self.index_unchecked(a))  # validate() made them canonical
         front, fsrc = a, src0
         outs = []
         for _ in range(radius):
