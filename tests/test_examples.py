@@ -3,7 +3,6 @@ outputs under results/.  (The README test runs examples/compare_demo.yaml in ful
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -45,14 +44,11 @@ def test_large_grid_searches_do_not_use_up_their_space(tmp_path):
     assert (by_opt > 1).any()  # the optimizers do not all report the same number
 
 
-def test_oneshot_smoke_example_learns_in_under_a_minute(tmp_path):
+def test_oneshot_smoke_example_learns(tmp_path):
     pytest.importorskip("torch")
     from lissnas_bench.oneshot import load_config, train_supernet
 
     cfg = load_config(EXAMPLES / "oneshot_synthetic.yaml", [f"out_dir={tmp_path / 'o'}"])
-    t0 = time.perf_counter()
     res = train_supernet(cfg, resume=False)
-    wall = time.perf_counter() - t0
     losses = [h["loss"] for h in res["history"]]
     assert losses[0] > 2.2 and losses[-1] < 1.6, losses  # chance is ln 10 = 2.30
-    assert wall < 60, wall

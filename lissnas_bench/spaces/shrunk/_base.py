@@ -122,7 +122,8 @@ def _choice_mask_of(space: Space, archs: np.ndarray, out: np.ndarray | None = No
 def _domain_info(space: Space) -> dict:
     info = {"size": int(space.size), "restricted": isinstance(space, SubsetSpace)}
     if isinstance(space, SubsetSpace):
-        keys = np.ascontiguousarray(space.index(space.enumerate()), dtype="<i8")
+        # the domain's own sorted keys equal index(enumerate()) without re-indexing every member (423k on NB101)
+        keys = np.ascontiguousarray(space._keys, dtype="<i8")
         info["members_sha256"] = hashlib.sha256(keys.tobytes()).hexdigest()
     return info
 
