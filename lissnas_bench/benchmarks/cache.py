@@ -164,8 +164,8 @@ def _read_arrow(path: Path):
 
 def _benchmark(table, meta: dict) -> Benchmark:
     space = get_space(meta["space"])
-    archs = np.stack([table.column(f"a{p}").to_numpy() for p in range(space.positions)], axis=1)
-    columns = {(d, m): table.column(f"c{i}").to_numpy() for i, (d, m) in enumerate(meta["columns"])}
+    archs = np.stack([_numpy(table.column(f"a{p}")) for p in range(space.positions)], axis=1)
+    columns = {(d, m): _numpy(table.column(f"c{i}")) for i, (d, m) in enumerate(meta["columns"])}
     return Benchmark(
         id=meta["id"],
         space=space,
@@ -181,6 +181,23 @@ def _benchmark(table, meta: dict) -> Benchmark:
         minimize=meta.get("minimize"),  # None in older caches: the adapters' naming rule
         aliases=meta.get("aliases", {}),
     )
+
+
+def _numpy(column) -> np.ndarray:
+    """A read-only numpy view of one Arrow column.
+
+    ``ChunkedArray.to_numpy`` imports pandas (a third of a second) even for a plain int8 column; DLPack hands
+    over the same zero-copy buffer without it.  Columns DLPack refuses (nulls, several chunks, booleans, strings,
+    pyarrow < 15) take the general route."""
+    if column.num_chunks == 1:
+        try:
+            out = np.from_dlpack(column.chunk(0))
+        except (AttributeError, TypeError, ValueError, BufferError, RuntimeError):
+            pass
+        else:
+            out.flags.writeable = False  # the buffer may be the read-only memory map
+            return out
+    return column.to_numpy()
 
 
 def _check_identity(path: Path, what: str, rec: dict, expect_id, expect_space, expect_hash) -> None:
