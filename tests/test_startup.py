@@ -1,0 +1,88 @@
+"""The CLI starts without the heavy libraries: each check runs a fresh interpreter and reads its ``sys.modules``.
+
+No timing here (speed is measured by benchmarks/bench_startup.py); only which packages got imported.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+ARCH = "|avg_pool_3x3~0|+|nor_conv_3x3~0|nor_conv_1x1~1|+|skip_connect~0|skip_connect~1|none~2|"
+#: never needed to start, list, or look up a cached benchmark
+HEAVY = {"pandas", "matplotlib", "scipy", "networkx", "torch", "dask", "distributed", "sklearn"}
+#: a script that runs its arguments as the console script would and reports the top-level packages at exit
+_RUN_CLI = """
+import atexit, json, sys
+atexit.register(lambda: print("MODULES " + json.dumps(sorted({m.split(".")[0] for m in sys.modules}))))
+from lissnas_bench.cli import main
+main(sys.argv[1:])
+"""
+
+
+def _modules(code: str, *args: str) -> set[str]:
+    out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    line = next(ln for ln in out.stdout.splitlines() if ln.startswith("MODULES "))
+    return set(json.loads(line[len("MODULES "):]))
+
+
+def _after_import(statement: str) -> set[str]:
+    return _modules(f"{statement}\nimport json, sys\n"
+                    "print('MODULES ' + json.dumps(sorted({m.split('.')[0] for m in sys.modules})))")
+
+
+@pytest.mark.parametrize("statement", ["import lissnas_bench", "import lissnas_bench.cli",
+                                       "from lissnas_bench import LissnasBenchError, __version__"])
+def test_import_pulls_in_nothing_heavy(statement):
+    mods = _after_import(statement)
+    assert not mods & (HEAVY | {"numpy", "pyarrow", "rich"}), sorted(mods & (HEAVY | {"numpy", "pyarrow", "rich"}))
+
+
+@pytest.mark.parametrize("args", [["--help"], ["--version"], ["query", "--help"], ["compare", "--help"],
+                                  ["demo", "--help"], ["run", "--help"], ["locality", "--help"]])
+def test_help_pulls_in_nothing_heavy(args):
+    mods = _modules(_RUN_CLI, *args)
+    assert not mods & (HEAVY | {"numpy", "pyarrow"}), sorted(mods & (HEAVY | {"numpy", "pyarrow"}))
+
+
+def test_query_and_benchmarks_need_no_pandas():
+    # a fresh home converts the embedded benchmarks first (pyarrow's writer may use pandas); the warm runs count
+    _modules(_RUN_CLI, "benchmarks", "--json")
+    for args in (["query", "analognas", ARCH], ["query", "analognas", ARCH, "--json"], ["benchmarks"],
+                 ["benchmarks", "--json"], ["spaces"], ["methods"]):
+        mods = _modules(_RUN_CLI, *args)
+        assert not mods & HEAVY, (args, sorted(mods & HEAVY))
+
+
+def test_lazy_names_resolve_like_eager_imports():
+    import lissnas_bench
+    from lissnas_bench.benchmarks import load_benchmark
+    from lissnas_bench.spaces import get_space
+
+    assert lissnas_bench.load_benchmark is load_benchmark and lissnas_bench.get_space is get_space
+    assert set(lissnas_bench.__all__) <= set(dir(lissnas_bench))
+    for name in lissnas_bench.__all__:
+        assert getattr(lissnas_bench, name) is not None
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        lissnas_bench.nope  # noqa: B018
+
+
+def test_cached_columns_are_read_only_views_equal_to_arrow(analognas):
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.ipc as ipc
+
+    from lissnas_bench.benchmarks import cache
+
+    path = next(cache.embedded_dir().glob("analognas-*.arrow"))
+    with pa.memory_map(str(path), "r") as src:
+        table = ipc.open_file(src).read_all()
+    bench = cache.load(path)
+    for i, col in enumerate(bench.columns.values()):
+        np.testing.assert_array_equal(col, table.column(f"c{i}").to_numpy())
+        assert not col.flags.writeable
+    np.testing.assert_array_equal(bench.archs, analognas.archs)
