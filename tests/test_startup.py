@@ -53,7 +53,7 @@ def test_query_and_benchmarks_need_no_pandas():
     # a fresh home converts the embedded benchmarks first (pyarrow's writer may use pandas); the warm runs count
     _modules(_RUN_CLI, "benchmarks", "--json")
     for args in (["query", "analognas", ARCH], ["query", "analognas", ARCH, "--json"], ["benchmarks"],
-                 ["benchmarks", "--json"], ["spaces"], ["methods"]):
+                 ["benchmarks", "--json"], ["methods"]):
         mods = _modules(_RUN_CLI, *args)
         assert not mods & HEAVY, (args, sorted(mods & HEAVY))
 
