@@ -93,3 +93,25 @@ def test_cached_columns_are_read_only_views_equal_to_arrow(analognas):
         np.testing.assert_array_equal(col, table.column(f"c{i}").to_numpy())
         assert not col.flags.writeable
     np.testing.assert_array_equal(bench.archs, analognas.archs)
+
+
+def test_listing_reads_sidecars_and_agrees_with_a_full_load(analognas, graph_bench):
+    from lissnas_bench.benchmarks import benchmark_info
+
+    assert benchmark_info("analognas") == analognas.info()
+    assert benchmark_info("nasbench-graph") == graph_bench.info()
+
+
+def test_listing_a_corrupt_cache_rebuilds_it(analognas):
+    from lissnas_bench.benchmarks import benchmark_info, cache
+
+    path = next(cache.embedded_dir().glob("analognas-*.arrow"))
+    with open(path, "r+b") as fh:  # same size, other bytes: only the checksum can tell
+        fh.seek(100)
+        byte = fh.read(1)
+        fh.seek(100)
+        fh.write(bytes([byte[0] ^ 0xFF]))
+    with pytest.raises(Exception, match="corrupt"):
+        cache.describe(path)
+    assert benchmark_info("analognas") == analognas.info()
+    cache.describe(path)  # rebuilt

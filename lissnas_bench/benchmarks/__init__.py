@@ -10,7 +10,7 @@ import importlib
 import os
 from pathlib import Path
 
-from ..errors import InvalidConfig, UnknownBenchmark
+from ..errors import DataFileError, InvalidConfig, UnknownBenchmark
 from ..spaces import get_space
 from . import cache
 from ._base import Benchmark
@@ -100,7 +100,16 @@ def benchmark_info(name: str) -> dict:
         entry = next((r for r in registered_surrogates() if r.get("id") == name), None)
         if entry is not None:
             return _registered_info(entry)
-    return load_benchmark(name).info()
+    info = None
+    if name in _EMBEDDED:
+        mod = importlib.import_module(_EMBEDDED[name])
+        info = cache.cached_info(mod.ID, mod.sources(), mod.VERSION, mod.SPACE)
+    elif cache.is_imported(name):
+        try:
+            info = cache.describe(cache.imported_path(name), expect_id=name)
+        except DataFileError:  # load_imported says how to repair it
+            pass
+    return info if info is not None else load_benchmark(name).info()
 
 
 def _registered_info(entry: dict) -> dict:

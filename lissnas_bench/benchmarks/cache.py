@@ -200,6 +200,54 @@ def _numpy(column) -> np.ndarray:
     return column.to_numpy()
 
 
+class _Names(Benchmark):
+    """A cached benchmark's names, directions and size without its rows: what ``info()`` shows."""
+
+    def __init__(self, side: dict):  # noqa: D107 - no __post_init__: it would index every row
+        self.id, self.space, self._rows = side["id"], get_space(side["space"]), int(side["rows"])
+        self.columns = {(str(d), str(m)): None for d, m in side["columns"]}
+        self.source, self.description, self.data_hash = side["source"], side["description"], side["data_hash"]
+        self.default_dataset = side["default_dataset"]
+        self.default_metrics, self.cost_metrics = dict(side["default_metrics"]), dict(side["cost_metrics"])
+        self.notes, self.minimize = list(side.get("notes", [])), side.get("minimize")
+        self.aliases = side.get("aliases", {})
+        if self.default_dataset is None and self.columns:
+            self.default_dataset = next(iter(self.columns))[0]
+        self._check_names()
+
+    def __len__(self) -> int:
+        return self._rows
+
+
+def describe(path: str | os.PathLike, *, expect_id: str | None = None, expect_space: str | None = None,
+             expect_source_hash: str | None = None) -> dict:
+    """``load(path).info()`` from the sidecar alone, after the same size and checksum test as ``load``.
+
+    Listing benchmarks needs their names, not their rows: this skips pyarrow and the space's index tables.
+    Raises ``DataFileError`` where ``load`` would (then the caller loads, or rebuilds, the benchmark)."""
+    path = Path(path)
+    side = read_sidecar(path)
+    _check_identity(path, "its sidecar", side, expect_id, expect_space, expect_source_hash)
+    try:
+        if not path.is_file() or path.stat().st_size != side["bytes"] or sha256_file(path) != side["sha256"]:
+            raise DataFileError(f"cache file {path} is missing, truncated or corrupt (checksum mismatch)")
+        return _Names(side).info()
+    except OSError as exc:
+        raise os_error(exc, path, "read") from exc
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise DataFileError(f"sidecar of cache file {path} is malformed ({type(exc).__name__}: {exc})") from exc
+
+
+def cached_info(bench_id: str, sources: Sequence[Path], version: int, space: str | None = None) -> dict | None:
+    """``info()`` of an embedded benchmark from its cache's sidecar; ``None`` if it must be (re)built first."""
+    digest = fingerprint(sources)
+    path = embedded_dir() / f"{bench_id}-v{version}-{digest[:16]}.arrow"
+    try:
+        return describe(path, expect_id=bench_id, expect_space=space, expect_source_hash=digest)
+    except DataFileError:
+        return None
+
+
 def _check_identity(path: Path, what: str, rec: dict, expect_id, expect_space, expect_hash) -> None:
     for key, want in (("id", expect_id), ("space", expect_space), ("data_hash", expect_hash)):
         if want is not None and rec.get(key) != want:
