@@ -115,3 +115,13 @@ def test_listing_a_corrupt_cache_rebuilds_it(analognas):
         cache.describe(path)
     assert benchmark_info("analognas") == analognas.info()
     cache.describe(path)  # rebuilt
+
+
+def test_one_command_runs_without_building_the_others():
+    from lissnas_bench import cli
+
+    assert cli._app_for([]) is cli.app and cli._app_for(["--version"]) is cli.app
+    assert cli._app_for(["no-such-command"]) is cli.app  # click names the accepted commands
+    one = cli._app_for(["query", "analognas"])
+    assert [c.name for c in one.registered_commands] == ["query"] and not one.registered_groups
+    assert [g.name for g in cli._app_for(["data", "list"]).registered_groups] == ["data"]
