@@ -4,7 +4,9 @@
 
 Every figure is the median of ``--repeats`` fresh interpreters, the commands and the references run in turn
 (round-robin) so that the machine's load hits them alike.  Max RSS is per child (``os.wait4``).  "Cold" means a new
-process; the benchmark cache is built once before timing, so ``query`` reads the Arrow cache as users see it.
+process; the benchmark cache is built once before timing, so ``query`` reads the Arrow cache as users see it, and
+the children may write bytecode (an installed package has its ``.pyc`` files; with ``PYTHONDONTWRITEBYTECODE`` set
+every run would compile our modules from source again).
 The floors (typer alone, typer with the pydantic it coerces every option through, numpy with pyarrow) say how
 much of a command's time is not ours.
 """
@@ -31,6 +33,7 @@ CLI = ("import atexit, sys\n"
        f" & set({HEAVY!r}))), file=sys.stderr))\n"
        "from lissnas_bench.cli import main\nsys.argv[0] = 'lissnas-bench'\nmain()")
 
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 COMMANDS = {
     "`lissnas-bench --help`": ["--help"],
     "`lissnas-bench query analognas ARCH`": ["query", "analognas", ARCH],
@@ -42,12 +45,17 @@ FLOORS = {
     "`import typer` + its option coercion (pydantic)": "import typer, typer._adapters",
     "`import numpy, pyarrow.ipc`": "import numpy, pyarrow.ipc",
 }
+#: what each command imports from other packages and cannot do without: its floor, with none of our code
+COMMAND_FLOORS = {
+    "`lissnas-bench query analognas ARCH`": "import typer, typer._adapters, numpy, pyarrow.ipc",
+    "`lissnas-bench benchmarks`": "import typer, typer._adapters, numpy, rich.console, rich.table",
+}
 
 
 def run_once(argv: list[str]) -> tuple[float, float, str]:
     """Wall seconds, max RSS (MiB) and stderr of one fresh child."""
     t0 = time.perf_counter()
-    p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=ENV)
     err = p.stderr.read()
     _, status, usage = os.wait4(p.pid, 0)
     wall = time.perf_counter() - t0
@@ -87,6 +95,11 @@ def _rows(m: dict[str, dict], goal: float) -> list[Row]:
                         f"<= {goal:g}x `import numpy` (ours / reference)", ratio <= goal))
         rows.append(Row(f"{name} vs `python -c pass`", f"{s * 1e3:.0f} ms", f"{pass_s * 1e3:.0f} ms",
                         round(s / pass_s, 1), "context (ours / reference)", None))
+        if name in COMMAND_FLOORS:
+            f = m[f"floor of {name}"]
+            rows.append(Row(f"{name} vs its imports alone (`{COMMAND_FLOORS[name]}`)", f"{s * 1e3:.0f} ms",
+                            f"{f['s'] * 1e3:.0f} ms, {f['mib']:.0f} MiB ({f['s'] / np_s:.2f}x `import numpy`)",
+                            round(s / f["s"], 2), "context (ours / reference)", None))
     for name in FLOORS:
         s = m[name]["s"]
         rows.append(Row(f"floor: {name}", f"{s * 1e3:.0f} ms, {m[name]['mib']:.0f} MiB",
@@ -117,6 +130,7 @@ def main() -> None:
     jobs = {k: [py, "-c", v] for k, v in REFERENCES.items()}
     jobs.update({k: [py, "-c", CLI, *v] for k, v in COMMANDS.items()})
     jobs.update({k: [py, "-c", v] for k, v in FLOORS.items()})
+    jobs.update({f"floor of {k}": [py, "-c", v] for k, v in COMMAND_FLOORS.items()})
     for argv in jobs.values():  # warm: builds the benchmark cache and the OS page cache, compiles .pyc files
         run_once(argv)
     m = measure(jobs, max(args.repeats, 1))
