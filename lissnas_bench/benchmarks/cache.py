@@ -15,13 +15,15 @@ import os
 import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from .._io import atomic_path, home, os_error, parse_json, read_json, sha256_file, write_json_atomic
 from ..errors import DataFileError, InvalidConfig, UnknownBenchmark
-from ..spaces import get_space
-from ._base import Benchmark
+
+if TYPE_CHECKING:  # numpy, the spaces and Benchmark load on first use: listing benchmarks needs none of them
+    import numpy as np
+
+    from ._base import Benchmark
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +96,7 @@ def save(bench: Benchmark, path: str | os.PathLike, extra: dict | None = None) -
             writer.write_table(table)
     try:
         side = {**meta, "rows": len(bench), "bytes": path.stat().st_size, "sha256": sha256_file(path),
-                **(extra or {})}
+                "info": bench.info(), **(extra or {})}
         write_json_atomic(_sidecar(path), side)
     except BaseException as exc:
         try:
@@ -163,6 +165,11 @@ def _read_arrow(path: Path):
 
 
 def _benchmark(table, meta: dict) -> Benchmark:
+    import numpy as np
+
+    from ..spaces import get_space
+    from ._base import Benchmark
+
     space = get_space(meta["space"])
     archs = np.stack([_numpy(table.column(f"a{p}")) for p in range(space.positions)], axis=1)
     columns = {(d, m): _numpy(table.column(f"c{i}")) for i, (d, m) in enumerate(meta["columns"])}
@@ -189,6 +196,8 @@ def _numpy(column) -> np.ndarray:
     ``ChunkedArray.to_numpy`` imports pandas (a third of a second) even for a plain int8 column; DLPack hands
     over the same zero-copy buffer without it.  Columns DLPack refuses (nulls, several chunks, booleans, strings,
     pyarrow < 15) take the general route."""
+    import numpy as np
+
     if column.num_chunks == 1:
         try:
             out = np.from_dlpack(column.chunk(0))
@@ -200,30 +209,12 @@ def _numpy(column) -> np.ndarray:
     return column.to_numpy()
 
 
-class _Names(Benchmark):
-    """A cached benchmark's names, directions and size without its rows: what ``info()`` shows."""
-
-    def __init__(self, side: dict):  # noqa: D107 - no __post_init__: it would index every row
-        self.id, self.space, self._rows = side["id"], get_space(side["space"]), int(side["rows"])
-        self.columns = {(str(d), str(m)): None for d, m in side["columns"]}
-        self.source, self.description, self.data_hash = side["source"], side["description"], side["data_hash"]
-        self.default_dataset = side["default_dataset"]
-        self.default_metrics, self.cost_metrics = dict(side["default_metrics"]), dict(side["cost_metrics"])
-        self.notes, self.minimize = list(side.get("notes", [])), side.get("minimize")
-        self.aliases = side.get("aliases", {})
-        if self.default_dataset is None and self.columns:
-            self.default_dataset = next(iter(self.columns))[0]
-        self._check_names()
-
-    def __len__(self) -> int:
-        return self._rows
-
-
 def describe(path: str | os.PathLike, *, expect_id: str | None = None, expect_space: str | None = None,
              expect_source_hash: str | None = None) -> dict:
     """``load(path).info()`` from the sidecar alone, after the same size and checksum test as ``load``.
 
-    Listing benchmarks needs their names, not their rows: this skips pyarrow and the space's index tables.
+    Listing benchmarks needs their names, not their rows: this skips numpy, pyarrow and the space's index tables
+    (``save`` stores ``info()`` in the sidecar).
     Raises ``DataFileError`` where ``load`` would (then the caller loads, or rebuilds, the benchmark)."""
     path = Path(path)
     side = read_sidecar(path)
@@ -231,7 +222,10 @@ def describe(path: str | os.PathLike, *, expect_id: str | None = None, expect_sp
     try:
         if not path.is_file() or path.stat().st_size != side["bytes"] or sha256_file(path) != side["sha256"]:
             raise DataFileError(f"cache file {path} is missing, truncated or corrupt (checksum mismatch)")
-        return _Names(side).info()
+        from ._listing import names_only, stored_info
+
+        info = stored_info(side)
+        return info if info is not None else names_only(side).info()  # older sidecars hold no listing
     except OSError as exc:
         raise os_error(exc, path, "read") from exc
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
