@@ -55,7 +55,9 @@ def test_query_and_benchmarks_need_no_pandas():
     for args in (["query", "analognas", ARCH], ["query", "analognas", ARCH, "--json"], ["benchmarks"],
                  ["benchmarks", "--json"]):
         mods = _modules(_RUN_CLI, *args)
-        assert not mods & HEAVY, (args, sorted(mods & HEAVY))
+        assert not mods & (HEAVY | {"pyarrow"}), (args, sorted(mods & (HEAVY | {"pyarrow"})))
+        if args[0] == "benchmarks":  # the listing reads sidecars only
+            assert "numpy" not in mods
 
 
 @pytest.mark.xfail(strict=False, reason="shrinkers/_base.py imports pandas for the trace table until the "
@@ -125,3 +127,46 @@ def test_one_command_runs_without_building_the_others():
     one = cli._app_for(["query", "analognas"])
     assert [c.name for c in one.registered_commands] == ["query"] and not one.registered_groups
     assert [g.name for g in cli._app_for(["data", "list"]).registered_groups] == ["data"]
+
+
+def test_numpy_reader_matches_pyarrow_on_every_cache(analognas, graph_bench):
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.ipc as ipc
+
+    from lissnas_bench.benchmarks import _arrow_ipc, cache
+
+    paths = sorted(cache.embedded_dir().glob("*.arrow"))
+    assert len(paths) >= 2
+    for path in paths:
+        cols, meta = _arrow_ipc.read(path)
+        with pa.memory_map(str(path), "r") as src:
+            table = ipc.open_file(src).read_all()
+        assert list(cols) == table.column_names and meta == table.schema.metadata
+        for name in table.column_names:
+            want = table.column(name).to_numpy()
+            assert cols[name].dtype == want.dtype and not cols[name].flags.writeable
+            np.testing.assert_array_equal(cols[name], want)
+
+
+@pytest.mark.parametrize("kind", ["nulls", "strings", "two batches", "compressed", "garbage", "truncated"])
+def test_numpy_reader_leaves_other_layouts_to_pyarrow(tmp_path, kind):
+    import pyarrow as pa
+    import pyarrow.ipc as ipc
+
+    from lissnas_bench.benchmarks import _arrow_ipc
+
+    path = tmp_path / "t.arrow"
+    cols = {"a": pa.array([1, 2, 3], pa.int64()), "b": pa.array([1.0, None, 3.0]) if kind == "nulls"
+            else pa.array(["x", "y", "z"]) if kind == "strings" else pa.array([1.0, 2.0, 3.0])}
+    table = pa.table(cols)
+    options = ipc.IpcWriteOptions(compression="zstd") if kind == "compressed" else None
+    with pa.OSFile(str(path), "wb") as sink, ipc.new_file(sink, table.schema, options=options) as writer:
+        writer.write_table(table)
+        if kind == "two batches":
+            writer.write_table(table)
+    if kind == "garbage":
+        path.write_bytes(b"ARROW1" + bytes(range(256)) * 4 + b"ARROW1")
+    if kind == "truncated":
+        path.write_bytes(path.read_bytes()[:-40] + b"\xff\xff\x00\x00ARROW1")
+    assert _arrow_ipc.read(path) is None

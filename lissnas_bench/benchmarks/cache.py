@@ -147,15 +147,14 @@ def load(
 
 
 def _read_arrow(path: Path):
-    import pyarrow as pa
-    import pyarrow.ipc as ipc
+    """``({column name: array}, metadata)``: numpy reads the layout ``save`` writes, pyarrow anything else."""
+    from ._arrow_ipc import read
 
-    try:
-        with pa.memory_map(str(path), "r") as src:
-            table = ipc.open_file(src).read_all()
-        raw = (table.schema.metadata or {}).get(b"lissnas_bench")
-    except (pa.ArrowInvalid, ValueError) as exc:
-        raise DataFileError(f"cannot read cache file {path}: {exc}") from exc
+    got = read(path)
+    if got is None:
+        got = _read_with_pyarrow(path)
+    table, schema_meta = got
+    raw = schema_meta.get(b"lissnas_bench")
     if raw is None:
         raise DataFileError(f"cache file {path} is not a lissnas-bench cache (no lissnas_bench metadata)")
     meta = parse_json(raw.decode("utf-8", "replace"), f"the metadata of cache file {path}")
@@ -164,15 +163,27 @@ def _read_arrow(path: Path):
     return table, meta
 
 
-def _benchmark(table, meta: dict) -> Benchmark:
+def _read_with_pyarrow(path: Path):
+    import pyarrow as pa
+    import pyarrow.ipc as ipc
+
+    try:
+        with pa.memory_map(str(path), "r") as src:
+            table = ipc.open_file(src).read_all()
+    except (pa.ArrowInvalid, ValueError) as exc:
+        raise DataFileError(f"cannot read cache file {path}: {exc}") from exc
+    return {n: _numpy(table.column(n)) for n in table.column_names}, table.schema.metadata or {}
+
+
+def _benchmark(table: dict, meta: dict) -> Benchmark:
     import numpy as np
 
     from ..spaces import get_space
     from ._base import Benchmark
 
     space = get_space(meta["space"])
-    archs = np.stack([_numpy(table.column(f"a{p}")) for p in range(space.positions)], axis=1)
-    columns = {(d, m): _numpy(table.column(f"c{i}")) for i, (d, m) in enumerate(meta["columns"])}
+    archs = np.stack([table[f"a{p}"] for p in range(space.positions)], axis=1)
+    columns = {(d, m): table[f"c{i}"] for i, (d, m) in enumerate(meta["columns"])}
     return Benchmark(
         id=meta["id"],
         space=space,
