@@ -170,3 +170,21 @@ def test_numpy_reader_leaves_other_layouts_to_pyarrow(tmp_path, kind):
     if kind == "truncated":
         path.write_bytes(path.read_bytes()[:-40] + b"\xff\xff\x00\x00ARROW1")
     assert _arrow_ipc.read(path) is None
+
+
+def test_listing_an_older_sidecar_without_info(analognas, tmp_path):
+    import json
+    import shutil
+
+    from lissnas_bench.benchmarks import cache
+
+    src = next(cache.embedded_dir().glob("analognas-*.arrow"))
+    path = tmp_path / src.name
+    shutil.copy(src, path)
+    side = json.loads((src.parent / (src.name + ".json")).read_text())
+    side.pop("info")
+    (tmp_path / (src.name + ".json")).write_text(json.dumps(side))
+    assert cache.describe(path) == analognas.info()
+    side["info"] = {**analognas.info(), "architectures": "many"}  # malformed: rebuilt from the names instead
+    (tmp_path / (src.name + ".json")).write_text(json.dumps(side))
+    assert cache.describe(path) == analognas.info()
