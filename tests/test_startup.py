@@ -126,6 +126,8 @@ def test_listing_a_corrupt_cache_rebuilds_it(analognas):
 
 
 def test_one_command_runs_without_building_the_others():
+    import importlib
+
     from lissnas_bench import cli
 
     assert cli._app_for([]) is cli.app and cli._app_for(["--version"]) is cli.app
@@ -133,6 +135,15 @@ def test_one_command_runs_without_building_the_others():
     one = cli._app_for(["query", "analognas"])
     assert [c.name for c in one.registered_commands] == ["query"] and not one.registered_groups
     assert [g.name for g in cli._app_for(["data", "list"]).registered_groups] == ["data"]
+    # the map names every command of the whole CLI, in its order, with the module that registers it
+    whole = [i.name for i in [*cli.app.registered_commands, *cli.app.registered_groups]]
+    assert sorted(whole) == sorted(cli.COMMANDS)
+    for name, module in cli.COMMANDS.items():
+        import typer
+
+        probe = typer.Typer()
+        importlib.import_module(f"lissnas_bench.commands.{module}").register(probe)
+        assert name in [i.name for i in [*probe.registered_commands, *probe.registered_groups]], (name, module)
 
 
 def test_numpy_reader_matches_pyarrow_on_every_cache(analognas, graph_bench):
