@@ -15,14 +15,6 @@ import typer
 #: plain click help: wraps to the terminal (at most 80 columns), no type placeholders on flags
 HELP_STYLE = {"rich_markup_mode": None, "add_completion": False, "pretty_exceptions_enable": False}
 
-app = typer.Typer(
-    name="lissnas-bench",
-    help="Benchmark NAS search-space shrinkage (LISSNAS and baselines) offline.",
-    no_args_is_help=True,
-    **HELP_STYLE,
-)
-
-
 def _version(value: bool) -> None:
     if value:
         from . import __version__
@@ -31,22 +23,20 @@ def _version(value: bool) -> None:
         raise typer.Exit(0)
 
 
-@app.callback()
 def _root(version: Annotated[bool, typer.Option(
         "--version", callback=_version, is_eager=True, help="Print the version and exit.")] = False) -> None:
     """Benchmark NAS search-space shrinkage (LISSNAS and baselines) offline."""
 
-_COMMAND_MODULES = [
-    "lissnas_bench.commands.basic",
-    "lissnas_bench.commands.methods",
-    "lissnas_bench.commands.shrink",
-    "lissnas_bench.commands.demo",
-    "lissnas_bench.commands.oneshot",
-    "lissnas_bench.commands.data",
-    "lissnas_bench.commands.locality",
-    "lissnas_bench.commands.search",
-    "lissnas_bench.commands.sensitivity",
-]
+
+#: each command and the module of ``lissnas_bench.commands`` defining it, in `--help` order (running one command
+#: imports one module; tests/test_startup.py checks this against the modules' own registrations)
+COMMANDS = {
+    "benchmarks": "basic", "spaces": "basic", "query": "basic", "methods": "methods", "shrink": "shrink",
+    "compare": "shrink", "demo": "demo", "oneshot": "oneshot", "data": "data", "locality": "locality",
+    "search": "search", "run": "search", "sensitivity": "sensitivity",
+}
+
+_COMMAND_MODULES = [f"lissnas_bench.commands.{m}" for m in dict.fromkeys(COMMANDS.values())]
 
 #: one line per command in `lissnas-bench --help` (at 80 columns click would cut the docstrings' first sentences)
 SHORT_HELP = {
@@ -65,12 +55,41 @@ SHORT_HELP = {
     "data": "Import official benchmark files into the cache.",
 }
 
-for _mod in _COMMAND_MODULES:
-    importlib.import_module(_mod).register(app)
-for _info in [*app.registered_commands, *app.registered_groups]:
-    _name = _info.name or getattr(_info.callback, "__name__", "")
-    if _name in SHORT_HELP and not getattr(_info, "short_help", None):
-        _info.short_help = SHORT_HELP[_name]
+
+def _build(modules) -> typer.Typer:
+    """The CLI with the commands the ``modules`` register."""
+    built = typer.Typer(name="lissnas-bench", help="Benchmark NAS search-space shrinkage (LISSNAS and baselines) "
+                        "offline.", no_args_is_help=True, **HELP_STYLE)
+    built.callback()(_root)
+    for mod in modules:
+        importlib.import_module(mod).register(built)
+    for info in [*built.registered_commands, *built.registered_groups]:
+        name = info.name or getattr(info.callback, "__name__", "")
+        if name in SHORT_HELP and not getattr(info, "short_help", None):
+            info.short_help = SHORT_HELP[name]
+    return built
+
+
+def __getattr__(name: str):
+    """``app``, the whole CLI, is built on first use: a run of one command builds only that one (``_app_for``)."""
+    if name == "app":
+        globals()["app"] = built = _build(_COMMAND_MODULES)
+        return built
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _app_for(argv: list[str]) -> typer.Typer:
+    """The CLI with just the command ``argv`` starts with (the whole ``app`` otherwise).
+
+    typer turns every registered command into click objects on each call, some 40 ms for all of them, and
+    importing every command module costs as much again; running one command needs only its own."""
+    module = COMMANDS.get(argv[0]) if argv else None
+    if module is None:
+        return __getattr__("app") if "app" not in globals() else globals()["app"]
+    built = _build([f"lissnas_bench.commands.{module}"])
+    built.registered_commands = [c for c in built.registered_commands if c.name == argv[0]]
+    built.registered_groups = [g for g in built.registered_groups if g.name == argv[0]]
+    return built
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -81,7 +100,8 @@ def main(argv: list[str] | None = None) -> None:
     pkg_log = logging.getLogger("lissnas_bench")
     before = (list(pkg_log.handlers), pkg_log.level, pkg_log.propagate)
     try:
-        rc = app(args=argv, standalone_mode=False, prog_name="lissnas-bench")
+        argv = sys.argv[1:] if argv is None else list(argv)
+        rc = _app_for(argv)(args=argv, standalone_mode=False, prog_name="lissnas-bench")
         if isinstance(rc, int) and rc:  # click hands back a command's typer.Exit(code) without exiting
             sys.exit(rc)
     except LissnasBenchError as exc:

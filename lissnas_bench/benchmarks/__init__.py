@@ -10,11 +10,26 @@ import importlib
 import os
 from pathlib import Path
 
-from ..errors import InvalidConfig, UnknownBenchmark
-from ..spaces import get_space
+from typing import TYPE_CHECKING
+
+from ..errors import DataFileError, InvalidConfig, UnknownBenchmark
 from . import cache
-from ._base import Benchmark
-from .oracle import Oracle
+
+if TYPE_CHECKING:
+    from ._base import Benchmark
+    from .oracle import Oracle
+
+
+def __getattr__(name: str):
+    """``Benchmark`` and ``Oracle`` load with numpy on first use; listing benchmarks needs neither."""
+    if name in ("Benchmark", "Oracle"):
+        from ._base import Benchmark
+        from .oracle import Oracle
+
+        globals().update(Benchmark=Benchmark, Oracle=Oracle)
+        return globals()[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 _EMBEDDED: dict[str, str] = {
     "analognas": "lissnas_bench.benchmarks.analognas",
@@ -25,7 +40,7 @@ _TABLE_SUFFIXES = (".csv", ".tsv", ".parquet", ".pq", ".json")
 
 def available_benchmarks() -> list[str]:
     """Embedded benchmark ids, then those imported with ``lissnas-bench data import`` (live surrogates last)."""
-    from .surrogate import registered_surrogates
+    from ._listing import registered_surrogates
 
     ids = list(dict.fromkeys(list(_EMBEDDED) + [b["id"] for b in cache.list_imported()]))  # no id twice
     return ids + [r["id"] for r in registered_surrogates() if r["id"] not in ids]
@@ -86,7 +101,7 @@ def load_benchmark(
 def _is_live(name: str, imported) -> bool:
     if name in _EMBEDDED or (imported is not None and imported.exists()):
         return False
-    from .surrogate import registered_surrogates
+    from ._listing import registered_surrogates
 
     return name == "nb301" or any(r.get("id") == name for r in registered_surrogates())
 
@@ -94,16 +109,26 @@ def _is_live(name: str, imported) -> bool:
 def benchmark_info(name: str) -> dict:
     """``Benchmark.info()`` for an id; cheap for embedded ones once cached.  A registered live surrogate is
     described from its registration (nothing is loaded, so no ``trust_pickles`` is needed)."""
-    from .surrogate import registered_surrogates
+    from ._listing import registered_surrogates
 
     if name not in _EMBEDDED and not cache.is_imported(name):
         entry = next((r for r in registered_surrogates() if r.get("id") == name), None)
         if entry is not None:
             return _registered_info(entry)
-    return load_benchmark(name).info()
+    info = None
+    if name in _EMBEDDED:
+        mod = importlib.import_module(_EMBEDDED[name])
+        info = cache.cached_info(mod.ID, mod.sources(), mod.VERSION, mod.SPACE)
+    elif cache.is_imported(name):
+        try:
+            info = cache.describe(cache.imported_path(name), expect_id=name)
+        except DataFileError:  # load_imported says how to repair it
+            pass
+    return info if info is not None else load_benchmark(name).info()
 
 
 def _registered_info(entry: dict) -> dict:
+    from ..spaces import get_space
     from ._base import lower_is_better
     from .official._names import nb301_aliases
     from .surrogate import DATASET, RT, RT_STD, VAL, VAL_STD

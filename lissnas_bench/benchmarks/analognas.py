@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from ..errors import DataFileError
-from ..spaces import get_space
-from ._base import Benchmark, minimized_by_name
 from ._unpickle import Record, restricted_load
+
+if TYPE_CHECKING:  # listing benchmarks reads this module's constants: numpy and the space load in build()
+    from ._base import Benchmark
 
 ID = "analognas"
 DATASET = "cifar10"
@@ -37,14 +37,20 @@ def data_file() -> Path:
 
 def _drift_value(d) -> tuple[float, float]:
     # DriftMeasurement(value, uncertainty); the package parses "v ± u" strings into it.
+    nan = float("nan")
     if isinstance(d, Record):
-        return float(d.__dict__.get("value", np.nan)), float(d.__dict__.get("uncertainty", np.nan))
+        return float(d.__dict__.get("value", nan)), float(d.__dict__.get("uncertainty", nan))
     if isinstance(d, (int, float)):
         return float(d), 0.0
-    return np.nan, np.nan
+    return nan, nan
 
 
 def build(digest: str, path: Path | None = None) -> Benchmark:
+    import numpy as np
+
+    from ..spaces import get_space
+    from ._base import Benchmark, minimized_by_name
+
     path = path or data_file()
     data = restricted_load(
         path,

@@ -15,13 +15,15 @@ import os
 import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from .._io import atomic_path, home, os_error, parse_json, read_json, sha256_file, write_json_atomic
 from ..errors import DataFileError, InvalidConfig, UnknownBenchmark
-from ..spaces import get_space
-from ._base import Benchmark
+
+if TYPE_CHECKING:  # numpy, the spaces and Benchmark load on first use: listing benchmarks needs none of them
+    import numpy as np
+
+    from ._base import Benchmark
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +96,7 @@ def save(bench: Benchmark, path: str | os.PathLike, extra: dict | None = None) -
             writer.write_table(table)
     try:
         side = {**meta, "rows": len(bench), "bytes": path.stat().st_size, "sha256": sha256_file(path),
-                **(extra or {})}
+                "info": bench.info(), **(extra or {})}
         write_json_atomic(_sidecar(path), side)
     except BaseException as exc:
         try:
@@ -145,15 +147,14 @@ def load(
 
 
 def _read_arrow(path: Path):
-    import pyarrow as pa
-    import pyarrow.ipc as ipc
+    """``({column name: array}, metadata)``: numpy reads the layout ``save`` writes, pyarrow anything else."""
+    from ._arrow_ipc import read
 
-    try:
-        with pa.memory_map(str(path), "r") as src:
-            table = ipc.open_file(src).read_all()
-        raw = (table.schema.metadata or {}).get(b"lissnas_bench")
-    except (pa.ArrowInvalid, ValueError) as exc:
-        raise DataFileError(f"cannot read cache file {path}: {exc}") from exc
+    got = read(path)
+    if got is None:
+        got = _read_with_pyarrow(path)
+    table, schema_meta = got
+    raw = schema_meta.get(b"lissnas_bench")
     if raw is None:
         raise DataFileError(f"cache file {path} is not a lissnas-bench cache (no lissnas_bench metadata)")
     meta = parse_json(raw.decode("utf-8", "replace"), f"the metadata of cache file {path}")
@@ -162,10 +163,27 @@ def _read_arrow(path: Path):
     return table, meta
 
 
-def _benchmark(table, meta: dict) -> Benchmark:
+def _read_with_pyarrow(path: Path):
+    import pyarrow as pa
+    import pyarrow.ipc as ipc
+
+    try:
+        with pa.memory_map(str(path), "r") as src:
+            table = ipc.open_file(src).read_all()
+    except (pa.ArrowInvalid, ValueError) as exc:
+        raise DataFileError(f"cannot read cache file {path}: {exc}") from exc
+    return {n: _numpy(table.column(n)) for n in table.column_names}, table.schema.metadata or {}
+
+
+def _benchmark(table: dict, meta: dict) -> Benchmark:
+    import numpy as np
+
+    from ..spaces import get_space
+    from ._base import Benchmark
+
     space = get_space(meta["space"])
-    archs = np.stack([table.column(f"a{p}").to_numpy() for p in range(space.positions)], axis=1)
-    columns = {(d, m): table.column(f"c{i}").to_numpy() for i, (d, m) in enumerate(meta["columns"])}
+    archs = np.stack([table[f"a{p}"] for p in range(space.positions)], axis=1)
+    columns = {(d, m): table[f"c{i}"] for i, (d, m) in enumerate(meta["columns"])}
     return Benchmark(
         id=meta["id"],
         space=space,
@@ -181,6 +199,58 @@ def _benchmark(table, meta: dict) -> Benchmark:
         minimize=meta.get("minimize"),  # None in older caches: the adapters' naming rule
         aliases=meta.get("aliases", {}),
     )
+
+
+def _numpy(column) -> np.ndarray:
+    """A read-only numpy view of one Arrow column.
+
+    ``ChunkedArray.to_numpy`` imports pandas (a third of a second) even for a plain int8 column; DLPack hands
+    over the same zero-copy buffer without it.  Columns DLPack refuses (nulls, several chunks, booleans, strings,
+    pyarrow < 15) take the general route."""
+    import numpy as np
+
+    if column.num_chunks == 1:
+        try:
+            out = np.from_dlpack(column.chunk(0))
+        except (AttributeError, TypeError, ValueError, BufferError, RuntimeError):
+            pass
+        else:
+            out.flags.writeable = False  # the buffer may be the read-only memory map
+            return out
+    return column.to_numpy()
+
+
+def describe(path: str | os.PathLike, *, expect_id: str | None = None, expect_space: str | None = None,
+             expect_source_hash: str | None = None) -> dict:
+    """``load(path).info()`` from the sidecar alone, after the same size and checksum test as ``load``.
+
+    Listing benchmarks needs their names, not their rows: this skips numpy, pyarrow and the space's index tables
+    (``save`` stores ``info()`` in the sidecar).
+    Raises ``DataFileError`` where ``load`` would (then the caller loads, or rebuilds, the benchmark)."""
+    path = Path(path)
+    side = read_sidecar(path)
+    _check_identity(path, "its sidecar", side, expect_id, expect_space, expect_source_hash)
+    try:
+        if not path.is_file() or path.stat().st_size != side["bytes"] or sha256_file(path) != side["sha256"]:
+            raise DataFileError(f"cache file {path} is missing, truncated or corrupt (checksum mismatch)")
+        from ._listing import names_only, stored_info
+
+        info = stored_info(side)
+        return info if info is not None else names_only(side).info()  # older sidecars hold no listing
+    except OSError as exc:
+        raise os_error(exc, path, "read") from exc
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise DataFileError(f"sidecar of cache file {path} is malformed ({type(exc).__name__}: {exc})") from exc
+
+
+def cached_info(bench_id: str, sources: Sequence[Path], version: int, space: str | None = None) -> dict | None:
+    """``info()`` of an embedded benchmark from its cache's sidecar; ``None`` if it must be (re)built first."""
+    digest = fingerprint(sources)
+    path = embedded_dir() / f"{bench_id}-v{version}-{digest[:16]}.arrow"
+    try:
+        return describe(path, expect_id=bench_id, expect_space=space, expect_source_hash=digest)
+    except DataFileError:
+        return None
 
 
 def _check_identity(path: Path, what: str, rec: dict, expect_id, expect_space, expect_hash) -> None:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from ..errors import DataFileError
-from ..spaces import get_space
-from ._base import Benchmark, minimized_by_name
 from ._unpickle import numpy_scalar_classes, restricted_load
+
+if TYPE_CHECKING:  # listing benchmarks reads this module's constants: numpy and the space load in build()
+    from ._base import Benchmark
 
 ID = "nasbench-graph"
 SPACE = "nasbench-graph"
@@ -37,6 +37,11 @@ def sources() -> list[Path]:
 
 
 def build(digest: str) -> Benchmark:
+    import numpy as np
+
+    from ..spaces import get_space
+    from ._base import Benchmark, minimized_by_name
+
     space = get_space("nasbench-graph")
     archs = space.enumerate()
     hashes = space.hash(archs)

@@ -45,6 +45,7 @@ from .._io import home, write_json_atomic
 from ..errors import InvalidConfig, UnknownBenchmark
 from ..spaces import get_space
 from ._base import Benchmark, minimized_by_name
+from ._listing import registered_surrogates, registry_dir  # noqa: F401 - registered_surrogates is public here
 from .store import AnswerStore
 
 DATASET = "cifar10"
@@ -234,7 +235,7 @@ def _close(store: AnswerStore, predictor) -> None:
 
 # ---------------------------------------------------------------------------------------------- registered ids
 def _registry() -> Path:
-    return home() / "surrogates" / "registered"
+    return registry_dir()
 
 
 def register_surrogate(models, bench_id: str = "nb301", *, force: bool = False) -> dict:
@@ -251,17 +252,6 @@ def register_surrogate(models, bench_id: str = "nb301", *, force: bool = False) 
     entry = {"id": bench_id, "kind": "nb301", "models": str(models), "ensembles": {k: v.name for k, v in ens.items()}}
     write_json_atomic(path, entry)
     return {**entry, "path": str(path)}
-
-
-def registered_surrogates() -> list[dict]:
-    d = _registry()
-    out = []
-    for p in sorted(d.glob("*.json")) if d.exists() else []:
-        try:
-            out.append(json.loads(p.read_text()))
-        except ValueError:
-            continue
-    return out
 
 
 def open_surrogate(name: str, models=None, **options) -> SurrogateBenchmark:

@@ -66,6 +66,10 @@ def sensitivity(
     if json_out:
         print_json({"out": str(out), "table": res["table"].to_dict(orient="records"), "figure": res["figure"]})
         return
+    _print_result(res, source, seeds, out)
+
+
+def _print_result(res: dict, source: str, seeds: int, out: Path) -> None:
     from rich.console import Console
     from rich.table import Table
 
