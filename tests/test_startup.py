@@ -66,8 +66,6 @@ def test_query_and_benchmarks_need_no_pandas(analognas, graph_bench, tmp_path):
             assert "numpy" not in mods
 
 
-@pytest.mark.xfail(strict=False, reason="shrinkers/_base.py imports pandas for the trace table until the "
-                   "shrinker part of #16 makes it lazy; drop this mark once it has")
 def test_methods_needs_no_pandas():
     mods = _modules(_RUN_CLI, "methods")
     assert not mods & HEAVY, sorted(mods & HEAVY)
