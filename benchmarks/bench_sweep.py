@@ -1,7 +1,7 @@
 """Sweep throughput: Dask LocalCluster against local processes on the same grid, and the large grid end to end.
 
     python benchmarks/bench_sweep.py [--seeds 12] [--workers 2] [--repeats 3] [--json PATH]
-    python benchmarks/bench_sweep.py --large [--kill-after 60]      # examples/large_grid.yaml, then a resume
+    python benchmarks/bench_sweep.py --large [--kill-after 60] [--large-seeds N]   # examples/large_grid.yaml
 
 The grid: analognas × full, lissnas (radius 2) and its size-matched op-pruning, single-region and random × rs,
 re, ls × ``--seeds`` seeds, run end to end by ``run_experiment`` into a fresh folder (cells stored as they land,
@@ -132,9 +132,16 @@ def large(args) -> dict:
     """examples/large_grid.yaml end to end with the default executor, killed once and resumed."""
     from lissnas_bench.experiments import load_config, prepare
 
+    import yaml
+
     cfg_path = ROOT / "examples" / "large_grid.yaml"
-    n = prepare(load_config(cfg_path)).n_cells
     out = Path(tempfile.mkdtemp(prefix="bench-large-"))
+    cfg = yaml.safe_load(cfg_path.read_text())
+    seeds, all_seeds = args.large_seeds or cfg["seeds"], cfg["seeds"]
+    if seeds != all_seeds:  # the same grid on its first seeds (a cell depends on its own seed only)
+        cfg_path = out.with_suffix(".yaml")
+        cfg_path.write_text(yaml.safe_dump({**cfg, "seeds": seeds}))
+    n = prepare(load_config(cfg_path)).n_cells
     cmd = [sys.executable, "-m", "lissnas_bench.cli", "run", str(cfg_path), "--out", str(out), "--yes",
            "--no-figures", "--json"]
     t0 = time.perf_counter()
@@ -156,7 +163,8 @@ def large(args) -> dict:
     resumed = (not killed) or (skipped is not None and skipped >= 1 and skipped + ran == n)
     rss = peak_rss_children_mib()
     rows = [
-        Row(f"examples/large_grid.yaml end to end ({n:,} cells, {os.cpu_count()} local processes)",
+        Row(f"examples/large_grid.yaml end to end, seeds {seeds} of {all_seeds} ({n:,} cells, {os.cpu_count()} "
+            "local processes)",
             f"{wall:.0f} s, {n / wall:.1f} cells/s", "–", None, "measured end to end", True),
         Row("peak resident memory (largest process of the run)", f"{rss:.0f} MiB", "–", None, "–", None),
         Row("resume after SIGKILL", f"kept {skipped}, ran {ran}" if killed else "finished before the kill", "–",
@@ -176,6 +184,7 @@ def main() -> None:
     ap.add_argument("--noop-tasks", type=int, default=400)
     ap.add_argument("--large", action="store_true", help="examples/large_grid.yaml end to end, killed and resumed")
     ap.add_argument("--kill-after", type=float, default=60.0)
+    ap.add_argument("--large-seeds", type=int, default=None, help="the first N seeds of the large grid (default all)")
     add_json_arg(ap)
     args = ap.parse_args()
     report(large(args) if args.large else compare(args), args.json)
