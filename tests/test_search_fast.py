@@ -67,3 +67,14 @@ def test_every_optimizer_stops_at_once_when_the_domain_is_used_up(name, smooth):
     assert set(o.history) == set(np.flatnonzero(mask).tolist())
     if name == "re":  # known children between two new ones are bounded by patience
         assert res.info["known_children"] <= 100 * (40 - 10 + 1)
+
+
+def test_a_graph_goes_with_its_benchmark(smooth):
+    import gc
+
+    bench = Benchmark(id="tmp", space=smooth.space, archs=smooth.archs, columns=dict(smooth.columns))
+    _base.neighbour_graph(bench).of(bench, 0)
+    before = len(_base._GRAPHS)
+    del bench
+    gc.collect()
+    assert len(_base._GRAPHS) == before - 1

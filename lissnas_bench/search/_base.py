@@ -128,7 +128,6 @@ class SearchState:
         if time_budget is not None:
             self.time_budget, self.cost = check_time_budget(oracle, time_budget, self.mask)
             self.time_up = self.seconds > self.time_budget  # the shrink phase alone used it up
-        self._space = self.bench.space
         self._nbr_cache: dict[tuple[int, int], np.ndarray] = {}
         self._prefetched: dict[int, bool] = {}
 
@@ -240,9 +239,9 @@ class SearchState:
             if self.size <= PREFETCH_DOMAIN and not self._prefetched.get(key[1]):
                 # a small domain is visited all over (evolution re-proposes its members for thousands of
                 # generations): one broadcast call for every member is much cheaper than one call per member
-                graph.fill(np.flatnonzero(self.mask))
+                graph.fill(self.bench, np.flatnonzero(self.mask))
                 self._prefetched[key[1]] = True
-            every = graph.of(key[0])
+            every = graph.of(self.bench, key[0])
             out = every[self.mask[every]]
             out.flags.writeable = False
             self._nbr_cache[key] = out
@@ -259,24 +258,24 @@ class NeighbourGraph:
     search would pay ~0.1 ms per row it visits again.
     """
 
-    def __init__(self, bench, radius: int):
-        self.bench, self.radius = bench, int(radius)
+    def __init__(self, radius: int):
+        self.radius = int(radius)  # the benchmark is passed to each call: a reference here would keep it alive
         self.rows: dict[int, np.ndarray] = {}
 
-    def of(self, row: int) -> np.ndarray:
+    def of(self, bench, row: int) -> np.ndarray:
         out = self.rows.get(row)
         if out is None:
-            self.fill(np.array([row], dtype=np.int64))
+            self.fill(bench, np.array([row], dtype=np.int64))
             out = self.rows[row]
         return out
 
-    def fill(self, rows: np.ndarray) -> None:
+    def fill(self, bench, rows: np.ndarray) -> None:
         """Compute the rows of ``rows`` not known yet, in one broadcast call."""
         rows = np.asarray([r for r in np.asarray(rows).tolist() if r not in self.rows], dtype=np.int64)
         if not len(rows):
             return
-        nb, src = self.bench.space.neighbours(self.bench.archs[rows], self.radius)
-        r = self.bench.rows(nb, missing="mask") if len(nb) else np.empty(0, dtype=np.int64)
+        nb, src = bench.space.neighbours(bench.archs[rows], self.radius)
+        r = bench.rows(nb, missing="mask") if len(nb) else np.empty(0, dtype=np.int64)
         ok = r >= 0
         r, src = r[ok], src[ok]
         order = np.lexsort((r, src))  # by source, then by row
@@ -303,7 +302,7 @@ def neighbour_graph(bench, radius: int = 1) -> NeighbourGraph:
         if graphs.get(key, (None,))[0] is ref:
             del graphs[key]
 
-    graph = NeighbourGraph(bench, radius)
+    graph = NeighbourGraph(radius)
     _GRAPHS[key] = (weakref.ref(bench, forget), graph)
     return graph
 
