@@ -249,14 +249,10 @@ class SearchState:
 
 
 class NeighbourGraph:
-    """The radius-``radius`` neighbours of a benchmark's rows: for each row, the sorted rows of every neighbour
-    the benchmark tabulates, computed on demand (in batches where asked) and kept for the process.
-
-    Searches restrict these to their own domain; the graph itself does not depend on the domain, so every search
-    over the same benchmark object in this process (the optimizers of a cell, every cell of a worker) shares it:
-    a NAS-Bench-Graph domain of ~8,000 architectures is far above ``PREFETCH_DOMAIN``, and without sharing each
-    search would pay ~0.1 ms per row it visits again.
-    """
+    """For each row of a benchmark, the sorted rows of every radius-``radius`` neighbour it tabulates, computed on
+    demand and kept for the process.  It does not depend on a search's domain, so every search over the same
+    benchmark object shares it (the optimizers of a cell, every cell of a worker): a NAS-Bench-Graph domain of
+    ~8,000 architectures is above ``PREFETCH_DOMAIN``, and each search would pay ~0.1 ms per row again."""
 
     def __init__(self, radius: int):
         self.radius = int(radius)  # the benchmark is passed to each call: a reference here would keep it alive
