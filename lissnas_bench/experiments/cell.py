@@ -46,6 +46,21 @@ def _scalars(d: dict, prefix: str = "") -> dict:
     return out
 
 
+def _plain(o):
+    """``jsonable(o)``, with a fast path for what a record is mostly made of: lists of Python ints or floats (a
+    shrunk space's architectures, curves, samples of f), which ``jsonable`` would visit one value at a time."""
+    kind = type(o)
+    if kind is list:
+        if all(type(x) is int for x in o):
+            return list(o)
+        if all(type(x) is float for x in o):
+            return [x if x - x == 0 else None for x in o]  # x - x is NaN exactly for NaN and ±inf
+        return [_plain(x) for x in o]
+    if kind is dict:
+        return {k if type(k) is str else str(k): _plain(v) for k, v in o.items()}
+    return jsonable(o)
+
+
 def _f_sample(shrunk, bench, dataset, metric, rng, n=F_SAMPLE) -> list[float]:
     """f over S' (all of it when small, else a uniform sample) for the distribution figure."""
     if int(shrunk.size) <= n and getattr(shrunk, "enumerable", True):
@@ -215,5 +230,5 @@ def run_group(plan, target_key: str, budget: int, seed: int, pending: list[str],
         ids = {"benchmark": t.bench.id, "dataset": t.dataset, "metric": t.metric, "budget": budget,
                "method": v.label, "seed": seed, "cell_seed": cell_seed(plan.seed_sequence(t, seed))}
         rec.update(key=key, config_hash=plan.config_hash, target=t.key, row={**ids, **rec["row"]})
-        out.append(jsonable(rec))
+        out.append(_plain(rec))
     return out

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import weakref
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import ClassVar
@@ -127,7 +128,6 @@ class SearchState:
         if time_budget is not None:
             self.time_budget, self.cost = check_time_budget(oracle, time_budget, self.mask)
             self.time_up = self.seconds > self.time_budget  # the shrink phase alone used it up
-        self._space = self.bench.space
         self._nbr_cache: dict[tuple[int, int], np.ndarray] = {}
         self._prefetched: dict[int, bool] = {}
 
@@ -235,23 +235,44 @@ class SearchState:
         key = (int(row), int(radius))
         out = self._nbr_cache.get(key)
         if out is None:
-            # a small domain is visited all over (evolution re-proposes its members for thousands of
-            # generations): one broadcast call for every member is much cheaper than one call per member
-            small = self.size <= PREFETCH_DOMAIN and not self._prefetched.get(key[1])
-            rows = np.flatnonzero(self.mask) if small else np.array([key[0]])
-            self._prefetched[key[1]] = self._prefetched.get(key[1], False) or small
-            self._fill_neighbours(rows, key[1])
-            out = self._nbr_cache.get(key)
-            if out is None:  # a row outside the domain (a shrinker's query) was asked about
-                self._fill_neighbours(np.array([key[0]]), key[1])
-                out = self._nbr_cache[key]
+            graph = neighbour_graph(self.bench, key[1])
+            if self.size <= PREFETCH_DOMAIN and not self._prefetched.get(key[1]):
+                # a small domain is visited all over (evolution re-proposes its members for thousands of
+                # generations): one broadcast call for every member is much cheaper than one call per member
+                graph.fill(self.bench, np.flatnonzero(self.mask))
+                self._prefetched[key[1]] = True
+            every = graph.of(self.bench, key[0])
+            out = every[self.mask[every]]
+            out.flags.writeable = False
+            self._nbr_cache[key] = out
         return out
 
-    def _fill_neighbours(self, rows: np.ndarray, radius: int) -> None:
-        nb, src = self._space.neighbours(self.bench.archs[rows], radius)
-        r = self.bench.rows(nb, missing="mask") if len(nb) else np.empty(0, dtype=np.int64)
+
+class NeighbourGraph:
+    """For each row of a benchmark, the sorted rows of every radius-``radius`` neighbour it tabulates, computed on
+    demand and kept for the process.  It does not depend on a search's domain, so every search over the same
+    benchmark object shares it (the optimizers of a cell, every cell of a worker): a NAS-Bench-Graph domain of
+    ~8,000 architectures is above ``PREFETCH_DOMAIN``, and each search would pay ~0.1 ms per row again."""
+
+    def __init__(self, radius: int):
+        self.radius = int(radius)  # the benchmark is passed to each call: a reference here would keep it alive
+        self.rows: dict[int, np.ndarray] = {}
+
+    def of(self, bench, row: int) -> np.ndarray:
+        out = self.rows.get(row)
+        if out is None:
+            self.fill(bench, np.array([row], dtype=np.int64))
+            out = self.rows[row]
+        return out
+
+    def fill(self, bench, rows: np.ndarray) -> None:
+        """Compute the rows of ``rows`` not known yet, in one broadcast call."""
+        rows = np.asarray([r for r in np.asarray(rows).tolist() if r not in self.rows], dtype=np.int64)
+        if not len(rows):
+            return
+        nb, src = bench.space.neighbours(bench.archs[rows], self.radius)
+        r = bench.rows(nb, missing="mask") if len(nb) else np.empty(0, dtype=np.int64)
         ok = r >= 0
-        ok[ok] = self.mask[r[ok]]
         r, src = r[ok], src[ok]
         order = np.lexsort((r, src))  # by source, then by row
         r, src = r[order], src[order]
@@ -259,7 +280,27 @@ class SearchState:
         for i, row in enumerate(rows.tolist()):
             out = np.unique(r[bounds[i]:bounds[i + 1]])
             out.flags.writeable = False
-            self._nbr_cache[(row, radius)] = out
+            self.rows[row] = out
+
+
+#: (id of a benchmark, radius) -> (a weak reference to that benchmark, its graph); a benchmark is unhashable
+_GRAPHS: dict[tuple[int, int], tuple[weakref.ref, NeighbourGraph]] = {}
+
+
+def neighbour_graph(bench, radius: int = 1) -> NeighbourGraph:
+    """The process's ``NeighbourGraph`` of ``bench`` (this very object) at ``radius``; dropped with ``bench``."""
+    key = (id(bench), int(radius))
+    hit = _GRAPHS.get(key)
+    if hit is not None and hit[0]() is bench:
+        return hit[1]
+
+    def forget(ref, key=key, graphs=_GRAPHS):  # bound now: module globals may be gone at interpreter exit
+        if graphs.get(key, (None,))[0] is ref:
+            del graphs[key]
+
+    graph = NeighbourGraph(radius)
+    _GRAPHS[key] = (weakref.ref(bench, forget), graph)
+    return graph
 
 
 # ---------------------------------------------------------------------------------------------- optimizer
