@@ -160,7 +160,10 @@ def _shrink_cell(plan, t, v, seed: int, budget: int, ref: tuple[int, int] | None
            if oracle.has_time else math.nan, "wall_seconds": wall, "eval_seconds": time.perf_counter() - t1,
            "reference_size": ref[0] if ref else None, "reference_queries": ref[1] if ref else None,
            **_scalars(res.info or {}, "info_")}
-    trace = [] if res.trace is None else [_scalars(r) for r in res.trace.to_dict(orient="records")]
+    # trace_records gives what trace.to_dict(orient="records") would, without building a DataFrame per cell
+    records = res.trace_records() if hasattr(res, "trace_records") else (
+        [] if res.trace is None else res.trace.to_dict(orient="records"))
+    trace = [_scalars(r) for r in records]
     try:
         mask = np.asarray(res.shrunk.choice_mask(), dtype=bool).astype(int).tolist()
     except (NotImplementedError, LissnasBenchError) as exc:  # a kind of space may not define it

@@ -95,9 +95,12 @@ class PreparedTarget:
         truth_dom = np.isfinite(self.bench.columns[(self.dataset, self.metric)])
         if np.array_equal(truth_dom, self.protocol.domain):
             return None
-        from ..spaces import SubsetSpace
+        # one per target, not one per cell: building it indexes every row of the domain (423k on NB101)
+        if self.__dict__.get("_full_space") is None:
+            from ..spaces import SubsetSpace
 
-        return SubsetSpace(self.bench.space, self.bench.archs[self.protocol.domain])
+            self.__dict__["_full_space"] = SubsetSpace(self.bench.space, self.bench.archs[self.protocol.domain])
+        return self.__dict__["_full_space"]
 
     @property
     def dataset(self) -> str:
