@@ -10,6 +10,7 @@ Everything in it is computed from the results folder's own tables, so ``rebuild`
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import re
@@ -302,7 +303,9 @@ def publish(out, plan=None, *, figures: bool = True, workers: int = 1, options=N
     figs: dict = {}
     if figures and len(results):
         from .plots.compare import make_figures
+        from .plots.style import current_options
 
+        options = options or current_options()  # resolved here: figure processes do not see this context
         cells = [c for c in load_cells(folder.root, plan) if not is_full(c) and c.get("status", "ok") == "ok"]
         shrink = results_frame(cells)  # typed without the search-only `full` rows
         extra = {}
@@ -310,38 +313,73 @@ def publish(out, plan=None, *, figures: bool = True, workers: int = 1, options=N
             extra = {"curves": pd.read_parquet(folder.curves), "shrink_budget": plan.experiment.budget}
         t0 = time.perf_counter()
         with _pool(workers) as pool:
+            spend = _spend_figures(folder, man, summary, options, pool)  # queued first: the pool draws meanwhile
             figs = make_figures(folder.root, manifest=man, results=shrink, traces=pd.read_parquet(folder.traces),
                                 distributions=pd.read_parquet(folder.distributions), cells=cells, pool=pool,
                                 options=options, reference=man.get("statistics_reference") or "lissnas", **extra)
-        _spend_figures(folder, man, summary, figs, options)
+            for key, job in spend:
+                path = job.result() if pool else job
+                figs.setdefault(key, {})["quality_vs_spend"] = str(path.relative_to(folder.root))
         log.info("%d figures drawn in %.1f s", sum(len(v) for v in figs.values()), time.perf_counter() - t0)
     comparisons = pd.read_csv(folder.comparisons) if folder.comparisons.exists() else None
     return write_report(folder.root, manifest=man, results=results, summary=summary, figures=figs,
                         comparisons=comparisons)
 
 
-def _spend_figures(folder, man: dict, summary, figs: dict, options=None) -> None:
-    """Per target: quality against the queries each method actually spent (``plots.spend``)."""
-    from .plots.spend import plot_quality_vs_spend
-    from .plots.style import figure_style, save_figure
-
+def _spend_figures(folder, man: dict, summary, options=None, pool=None) -> list:
+    """Per target: quality against the queries each method actually spent (``plots.spend``); ``[(target key,
+    path)]``, or ``[(target key, future)]`` when drawn in ``pool``."""
     ref = man.get("statistics_reference") or "lissnas"
+    jobs = []
     for t in man["targets"]:
         rows = summary[(summary["benchmark"] == t["benchmark_id"]) & (summary["dataset"] == t["dataset"])
                        & (summary["metric"] == t["metric"])]
         if rows.empty or "queries_mean" not in rows.columns:
             continue
-        with figure_style(options):
-            fig = plot_quality_vs_spend(rows, reference=ref, title=f"{t['benchmark_id']} / {t['dataset']}")
-            paths = save_figure(fig, folder.figures / t["key"] / "quality_vs_spend", options)
-        figs.setdefault(t["key"], {})["quality_vs_spend"] = str(paths[0].relative_to(folder.root))
+        args = (rows, ref, f"{t['benchmark_id']} / {t['dataset']}", folder.figures / t["key"] / "quality_vs_spend",
+                options)
+        jobs.append((t["key"], pool.submit(spend_figure, *args) if pool else spend_figure(*args)))
+    return jobs
+
+
+def spend_figure(rows, reference: str, title: str, stem, options=None) -> Path:
+    """One target's quality-vs-spend figure saved at ``stem``; the path of its first format."""
+    from .plots.spend import plot_quality_vs_spend
+    from .plots.style import figure_style, save_figure
+
+    with figure_style(options):
+        return save_figure(plot_quality_vs_spend(rows, reference=reference, title=title), stem, options)[0]
+
+
+#: figure processes started ahead by ``figure_workers`` (``publish`` draws in them instead of its own)
+_WARM_POOL: list = []
+
+
+@contextlib.contextmanager
+def figure_workers(n: int):
+    """Start ``n`` figure processes now, so that their imports overlap whatever the block computes; every
+    ``publish`` in the block draws in them (same files as drawing in this process).
+
+    >>> with figure_workers(2):                                                 # doctest: +SKIP
+    ...     run_comparison(cfg, "results/x")
+    """
+    from .plots._worker import warm_pool
+
+    pool = warm_pool(n)
+    _WARM_POOL.append(pool)
+    try:
+        yield pool
+    finally:
+        _WARM_POOL.remove(pool)
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _pool(workers: int):
     import concurrent.futures as cf
-    import contextlib
     import multiprocessing as mp
 
+    if _WARM_POOL:
+        return contextlib.nullcontext(_WARM_POOL[-1])
     if workers <= 1:
         return contextlib.nullcontext(None)
     return cf.ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"))

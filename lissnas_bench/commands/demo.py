@@ -63,8 +63,9 @@ def demo(
         targets=tuple(Target(b, d, m, p) for b, d, m, p in DEMO_TARGETS), methods=None, seeds=seeds, budget=budget)
     opts = figure_options(fmt, dpi, font_size)
     plan = prepare(cfg)
-    df = run_with_progress(plan, out, force=force, workers=workers, quiet=json_out, label="demo", figures=figures,
-                           allow_large=yes, figure_options=opts)
+    with _figure_processes(figures, workers):
+        df = run_with_progress(plan, out, force=force, workers=workers, quiet=json_out, label="demo",
+                               figures=figures, allow_large=yes, figure_options=opts)
     written = copy_to_docs(out, docs) if docs is not None else []
     if readme is not None:
         written.append(update_readme(readme, block(out)))
@@ -78,6 +79,19 @@ def demo(
                f"--seed {exp.seeds[-1]}" + (f" --budget {exp.budgets[-1]}" if len(exp.budgets) > 1 else ""))
     for p in written:
         typer.echo(f"wrote {p}")
+
+
+def _figure_processes(figures: bool, workers: int):
+    """Figure processes started before the cells run, so that importing matplotlib overlaps the computation and
+    the figures are drawn two (or ``workers``) at a time; the files are the same as drawn in this process."""
+    import contextlib
+    import os
+
+    if not figures:
+        return contextlib.nullcontext()
+    from ..report import figure_workers
+
+    return figure_workers(max(1, min(max(2, workers), os.cpu_count() or 1)))
 
 
 def block(out: Path) -> str:

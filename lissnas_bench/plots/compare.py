@@ -129,6 +129,15 @@ def plot_overview(res, targets: list[dict], full: dict[str, tuple[float, float]]
 
 
 # ---------------------------------------------------------------------------------------------- all of them
+def overview_figure(out, results, targets: list[dict], full, options: FigureOptions | None = None,
+                    reference: str = REFERENCE) -> dict[str, str]:
+    """The cross-target overview saved as ``out/figures/overview``; ``{"overview": relative path}``."""
+    with figure_style(options) as o:
+        first = save_figure(plot_overview(results, targets, full, reference=reference),
+                            Path(out) / "figures" / "overview", o)[0]
+    return {"overview": f"figures/{first.name}"}
+
+
 def target_figures(out, t: dict, res, dist, tr, frac: dict, curves=None, shrink_budget: int | None = None,
                    options: FigureOptions | None = None, reference: str = REFERENCE) -> dict[str, str]:
     """Every figure of one target (a manifest's ``targets`` entry); returns ``{name: relative path}`` of each
@@ -211,13 +220,15 @@ def make_figures(out, *, manifest: dict, results, traces, distributions, cells, 
                                                               mp_context=mp.get_context("spawn")))
         futures = [(t["key"], pool.submit(target_figures, out, t, *rest, options=o, reference=reference))
                    for t, *rest in jobs] if pool else []
-        if len(results):  # drawn here while the pool draws the targets
-            with figure_style(o):
-                first = save_figure(plot_overview(results, [j[0] for j in jobs], full, reference=reference),
-                                    out / "figures" / "overview", o)[0]
-            made["_all"] = {"overview": f"figures/{first.name}"}
+        if len(results):
+            args = (out, results, [j[0] for j in jobs], full, o, reference)
+            # in the pool too (submitted after the targets, the longer jobs), so this process never imports matplotlib
+            futures.insert(0, ("_all", pool.submit(overview_figure, *args) if pool else None))
+            if not pool:
+                made["_all"] = overview_figure(*args)
         for key, fut in futures:
-            made[key] = fut.result()
+            if fut is not None:
+                made[key] = fut.result()
         if not pool:
             for t, *rest in jobs:
                 made[t["key"]] = target_figures(out, t, *rest, options=o, reference=reference)
@@ -225,6 +236,6 @@ def make_figures(out, *, manifest: dict, results, traces, distributions, cells, 
     return made
 
 
-__all__ = ["DIVERSITY", "choice_groups", "make_figures", "methods_of", "plot_distribution", "plot_diversity",
-           "plot_kendall", "plot_overview", "plot_retention", "plot_size_tradeoff", "plot_trace", "retention",
-           "target_figures"]
+__all__ = ["DIVERSITY", "choice_groups", "make_figures", "methods_of", "overview_figure", "plot_distribution",
+           "plot_diversity", "plot_kendall", "plot_overview", "plot_retention", "plot_size_tradeoff", "plot_trace",
+           "retention", "target_figures"]
