@@ -207,11 +207,15 @@ def _numpy(column) -> np.ndarray:
     ``ChunkedArray.to_numpy`` imports pandas (a third of a second) even for a plain int8 column; DLPack hands
     over the same zero-copy buffer without it.  Columns DLPack refuses (nulls, several chunks, booleans, strings,
     pyarrow < 15) take the general route."""
+    import warnings
+
     import numpy as np
 
     if column.num_chunks == 1:
         try:
-            out = np.from_dlpack(column.chunk(0))
+            with warnings.catch_warnings():  # pyarrow exports only unversioned capsules; numpy 2.4 warns on them
+                warnings.simplefilter("ignore", DeprecationWarning)
+                out = np.from_dlpack(column.chunk(0))
         except (AttributeError, TypeError, ValueError, BufferError, RuntimeError):
             pass
         else:
