@@ -31,7 +31,7 @@ SCRIPTS: list[tuple[str, list[str]]] = [
     ("bench_shrinkers", []),
     ("bench_evaluation", []),
     ("bench_re", ["--demo"]),
-    ("bench_sweep", []),
+    ("bench_sweep", ["--large", "--large-seeds", "5"]),  # the whole large grid (3,600 cells) takes ~30 min
     ("bench_figures", []),
     ("bench_locality", []),
     ("bench_surrogate", []),
