@@ -7,8 +7,9 @@ Every figure is the median of ``--repeats`` fresh interpreters, the commands and
 process; the benchmark cache is built once before timing, so ``query`` reads the Arrow cache as users see it, and
 the children may write bytecode (an installed package has its ``.pyc`` files; with ``PYTHONDONTWRITEBYTECODE`` set
 every run would compile our modules from source again).
-The floors (typer alone, typer with the pydantic it coerces every option through, numpy with the pyarrow that
-``query`` no longer needs to read the cache) say how much of a command's time is not ours.
+The floors (typer alone, typer with the machinery that runs a command, numpy with the pyarrow that ``query`` no
+longer needs to read the cache) say how much of a command's time is not ours.  typer is pinned below 0.29, which
+imports pydantic to coerce every option of the command it runs.
 """
 
 from __future__ import annotations
@@ -42,13 +43,13 @@ COMMANDS = {
 REFERENCES = {"pass": "pass", "numpy": "import numpy"}
 FLOORS = {
     "`import typer`": "import typer",
-    "`import typer` + its option coercion (pydantic)": "import typer, typer._adapters",
+    "`import typer.main` (what runs a command)": "import typer.main",
     "`import numpy, pyarrow.ipc`": "import numpy, pyarrow.ipc",
 }
 #: what each command imports from other packages and cannot do without: its floor, with none of our code
 COMMAND_FLOORS = {
-    "`lissnas-bench query analognas ARCH`": "import typer, typer._adapters, numpy",
-    "`lissnas-bench benchmarks`": "import typer, typer._adapters, rich.console, rich.table",
+    "`lissnas-bench query analognas ARCH`": "import typer.main, numpy",
+    "`lissnas-bench benchmarks`": "import typer.main, rich.console, rich.table",
 }
 
 
@@ -112,11 +113,12 @@ def _notes(m: dict[str, dict], repeats: int) -> list[str]:
     notes = [f"Medians of {repeats} fresh interpreters per row, all rows run round-robin in one run."]
     for name in COMMANDS:
         notes.append(f"{name} imported: {m[name]['heavy'] or 'unknown'} (of {', '.join(HEAVY)}).")
+    from importlib.metadata import version
+
     typer_s = m["`import typer`"]["s"]
-    coerce_s = m["`import typer` + its option coercion (pydantic)"]["s"]
-    notes.append(f"typer's own import is {typer_s * 1e3:.0f} ms; with the pydantic it imports to coerce any "
-                 f"command's options it is {coerce_s * 1e3:.0f} ms ({coerce_s / m['numpy']['s']:.2f}x "
-                 "`import numpy`), a floor every command but `--help` pays.")
+    main_s = m["`import typer.main` (what runs a command)"]["s"]
+    notes.append(f"typer {version('typer')}: its own import is {typer_s * 1e3:.0f} ms; with what runs a command "
+                 f"{main_s * 1e3:.0f} ms ({main_s / m['numpy']['s']:.2f}x `import numpy`).")
     return notes
 
 
