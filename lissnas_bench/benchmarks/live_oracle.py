@@ -22,7 +22,7 @@ import math
 import numpy as np
 
 from ..errors import BudgetExhausted, InvalidConfig
-from .oracle import Oracle
+from .oracle import Oracle, _with_budget
 
 
 class LiveOracle(Oracle):
@@ -124,11 +124,7 @@ class LiveOracle(Oracle):
         if self.history:
             new.query_keys(self.keys)
             new.sim_seconds = self.sim_seconds
-        if budget is not None:
-            if budget < new.queries:
-                raise InvalidConfig(f"budget {budget} is smaller than the {new.queries} queries already spent")
-            new.budget = int(budget)
-        return new
+        return _with_budget(new, budget)
 
     def __repr__(self) -> str:
         b = "∞" if self.budget is None else self.budget

@@ -233,12 +233,17 @@ class Oracle:
         new = object.__new__(type(self))
         new.__dict__.update(self.__dict__)
         new._seen, new.history = self._seen.copy(), list(self.history)
-        if budget is not None:
-            if budget < new.queries:
-                raise InvalidConfig(f"budget {budget} is smaller than the {new.queries} queries already spent")
-            new.budget = int(budget)
-        return new
+        return _with_budget(new, budget)
 
     def __repr__(self) -> str:
         b = "∞" if self.budget is None else self.budget
         return f"<Oracle {self.benchmark.id}/{self.dataset}/{self.name}: {self.queries}/{b} queries>"
+
+
+def _with_budget(new, budget: int | None):
+    """``new`` (a fork) with ``budget`` queries in total, which must cover what it has already spent."""
+    if budget is not None:
+        if budget < new.queries:
+            raise InvalidConfig(f"budget {budget} is smaller than the {new.queries} queries already spent")
+        new.budget = int(budget)
+    return new

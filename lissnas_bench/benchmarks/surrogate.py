@@ -33,7 +33,6 @@ value on every repeat and every run with that seed) and, with a runtime model, `
 
 from __future__ import annotations
 
-import json
 import math
 import weakref
 from collections.abc import Mapping
