@@ -1,4 +1,4 @@
-"""The search's speed-ups change no number: neighbour rows shared across searches (``NeighbourGraph``) equal a fresh
+"""The search's speed-ups change no number: neighbour rows shared across searches (``NeighbourRows``) equal a fresh
 computation, searches give the same results with and without sharing, and every optimizer stops at once when its
 domain is used up.  Nothing here is timed (speed is measured by benchmarks/bench_re.py and bench_sweep.py)."""
 

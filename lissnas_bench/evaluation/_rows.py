@@ -73,7 +73,6 @@ def shrunk_rows(shrunk, bench, in_S: np.ndarray, S_rows: np.ndarray) -> np.ndarr
     return rows[in_S[rows]]
 
 
-
 @dataclass(frozen=True)
 class Domain:
     """What an evaluation needs of S (the benchmark's rows with a value, within ``full_space``) that does not

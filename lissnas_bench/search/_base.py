@@ -248,7 +248,7 @@ class SearchState:
         return out
 
 
-class NeighbourGraph:
+class NeighbourRows:
     """For each row of a benchmark, the sorted rows of every radius-``radius`` neighbour it tabulates, computed on
     demand and kept for the process.  It does not depend on a search's domain, so every search over the same
     benchmark object shares it (the optimizers of a cell, every cell of a worker): a NAS-Bench-Graph domain of
@@ -284,11 +284,11 @@ class NeighbourGraph:
 
 
 #: (id of a benchmark, radius) -> (a weak reference to that benchmark, its graph); a benchmark is unhashable
-_GRAPHS: dict[tuple[int, int], tuple[weakref.ref, NeighbourGraph]] = {}
+_GRAPHS: dict[tuple[int, int], tuple[weakref.ref, NeighbourRows]] = {}
 
 
-def neighbour_graph(bench, radius: int = 1) -> NeighbourGraph:
-    """The process's ``NeighbourGraph`` of ``bench`` (this very object) at ``radius``; dropped with ``bench``."""
+def neighbour_graph(bench, radius: int = 1) -> NeighbourRows:
+    """The process's ``NeighbourRows`` of ``bench`` (this very object) at ``radius``; dropped with ``bench``."""
     key = (id(bench), int(radius))
     hit = _GRAPHS.get(key)
     if hit is not None and hit[0]() is bench:
@@ -298,7 +298,7 @@ def neighbour_graph(bench, radius: int = 1) -> NeighbourGraph:
         if graphs.get(key, (None,))[0] is ref:
             del graphs[key]
 
-    graph = NeighbourGraph(radius)
+    graph = NeighbourRows(radius)
     _GRAPHS[key] = (weakref.ref(bench, forget), graph)
     return graph
 
