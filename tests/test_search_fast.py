@@ -78,3 +78,66 @@ def test_a_graph_goes_with_its_benchmark(smooth):
     del bench
     gc.collect()
     assert len(_base._GRAPHS) == before - 1
+
+
+def test_rows_filled_on_demand_equal_the_whole_table(smooth, monkeypatch):
+    """A benchmark too large for a whole table (NB101) fills rows on demand: the same rows, read-only."""
+    from lissnas_bench.benchmarks import neighbours
+
+    whole = neighbours.NeighbourRows(1)
+    monkeypatch.setattr(neighbours, "WHOLE_TABLE_ROWS", 10)
+    lazy = neighbours.NeighbourRows(1)
+    rows = np.random.default_rng(4).choice(len(smooth), 300, replace=False)
+    lazy.fill(smooth, rows[:100])
+    for r in rows.tolist():
+        got = lazy.of(smooth, r)
+        assert not got.flags.writeable
+        assert np.array_equal(got, _fresh_neighbours(smooth, r, np.ones(len(smooth), dtype=bool)))
+    assert lazy.indptr is None and lazy.csr(smooth) is None
+    monkeypatch.setattr(neighbours, "WHOLE_TABLE_ROWS", 100_000)
+    for r in rows.tolist():
+        assert np.array_equal(whole.of(smooth, r), lazy.of(smooth, r))
+    assert not whole.indices.flags.writeable
+
+
+@pytest.mark.parametrize("bench_id", ["analognas", "nasbench-graph"])
+def test_pocket_count_from_the_neighbour_table_equals_the_direct_count(bench_id):
+    from lissnas_bench import load_benchmark
+    from lissnas_bench.evaluation import diversity
+
+    bench = load_benchmark(bench_id)
+    rng = np.random.default_rng(0)
+    for n in (0, 1, 7, 300, 5000):
+        rows = np.sort(rng.choice(len(bench), n, replace=False))
+        want = diversity.count_pockets(bench.space, bench.archs[rows]) if n else 0
+        assert diversity.count_pockets_rows(bench, rows) == want
+    # a radius-1 ball is one pocket
+    ball = np.union1d([5], _base.neighbour_graph(bench).of(bench, 5))
+    assert diversity.count_pockets_rows(bench, ball) == 1
+
+
+def test_one_row_queries_account_as_a_batch_does(smooth):
+    from lissnas_bench.errors import BudgetExhausted
+
+    a, b = Oracle(smooth, budget=3), Oracle(smooth, budget=3)
+    for r in (7, 7, 9, 11):
+        a.query_rows(np.array([r]))
+    b.query_rows(np.array([7, 7, 9, 11]))
+    assert a.history == b.history == [7, 9, 11] and a.queries == 3
+    assert a.query_rows(np.array([9]))[0] == smooth.columns[("smooth", "f")][9]  # known: free
+    with pytest.raises(BudgetExhausted, match="query of 1 new architectures exceeds the budget"):
+        a.query_rows(np.array([12]))
+    state = _base.SearchState(Oracle(smooth, budget=2), None)
+    assert state.query_row(3) == state.query_row(3) == float(smooth.columns[("smooth", "f")][3])
+    assert state.query_row(4) is not None and state.query_row(5) is None and state.oracle.queries == 2
+
+
+def test_sort_based_unique_equals_numpy():
+    from lissnas_bench._arrays import unique_first, unique_ints
+
+    rng = np.random.default_rng(2)
+    for a in (np.empty(0, np.int64), np.array([4]), rng.integers(0, 50, 1000), rng.integers(0, 10**12, 5000)):
+        u, first = np.unique(a, return_index=True)
+        assert np.array_equal(unique_ints(a), u)
+        got_u, got_first = unique_first(a)
+        assert np.array_equal(got_u, u) and np.array_equal(got_first, first)

@@ -16,6 +16,7 @@ import math
 
 import numpy as np
 
+from .._arrays import unique_first
 from ..errors import BudgetExhausted, InvalidConfig
 from ..spaces import Space, SubsetSpace
 from ._base import Benchmark
@@ -177,7 +178,14 @@ class Oracle:
     def query_rows(self, rows: np.ndarray) -> np.ndarray:
         """``query`` by benchmark row (what ``SearchState`` asks with)."""
         rows = np.asarray(rows, dtype=np.int64)
-        uniq, first = np.unique(rows, return_index=True)
+        if rows.shape == (1,):  # an evolution's child: no sort for one row
+            if not self._seen[rows[0]]:
+                if self.budget is not None and len(self.history) >= self.budget:
+                    raise BudgetExhausted(f"query of 1 new architectures exceeds the budget ({self.queries} of "
+                                          f"{self.budget} used)")
+                self._charge(rows)
+            return self._values[rows]
+        uniq, first = unique_first(rows)
         new = uniq[~self._seen[uniq]]
         if self.budget is not None and self.queries + len(new) > self.budget:
             raise BudgetExhausted(
@@ -191,7 +199,7 @@ class Oracle:
 
     def _charge(self, new_in_order: np.ndarray) -> None:
         """Record new (never seen, distinct) rows as queried, in this order; the budget was checked."""
-        if not self._mask[new_in_order].all():
+        if not (self._mask[new_in_order[0]] if len(new_in_order) == 1 else self._mask[new_in_order].all()):
             outside = new_in_order[~self._mask[new_in_order]]
             bad = self.benchmark.space.to_strings(self.benchmark.archs[outside[:1]])[0]
             raise InvalidConfig(f"the oracle ({self.name}) has no answer for {bad}: it is outside its domain")

@@ -136,7 +136,7 @@ def _distance_is_hamming(space) -> bool:
 
 
 def _diversity(space, members: np.ndarray, available: np.ndarray, pairwise_samples: int, rng, *, exact_set: bool,
-               keys: np.ndarray | None = None):
+               keys: np.ndarray | None = None, pockets=None):
     counts = div.choice_counts(members, space.n_choices)
     n = len(members)
     if _distance_is_hamming(space):
@@ -147,7 +147,8 @@ def _diversity(space, members: np.ndarray, available: np.ndarray, pairwise_sampl
         "coverage": div.coverage(counts, available),
         "entropy": div.entropy(counts, available),
         "pairwise_distance": pairwise,
-        "pockets": div.count_pockets(space, members, keys=keys) if exact_set else math.nan,
+        "pockets": (pockets() if pockets is not None else div.count_pockets(space, members, keys=keys))
+        if exact_set else math.nan,
     }
 
 
@@ -252,7 +253,7 @@ def _evaluate_exact(shrunk, bench, dataset, metric, q, proxy, rng, pairwise_samp
                    concentration=math.nan, shrink_index=math.nan)  # fmt: skip
 
     out.update(_diversity(bench.space, bench.archs[member_rows], D.available, pairwise_samples, rng,
-                          exact_set=True, keys=_rows.stored_keys(bench, member_rows)))
+                          exact_set=True, pockets=lambda: div.count_pockets_rows(bench, member_rows)))
     out.update(registry.compute(registry.EvalContext(bench, dataset, metric, q, D.scores, S_rows, member_rows,
                                                      D.top_rows, rng, D.key)))
 

@@ -27,14 +27,15 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import weakref
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import ClassVar
 
 import numpy as np
 
+from .._arrays import unique_first
 from .._params import as_float
+from ..benchmarks.neighbours import _GRAPHS, NeighbourRows, neighbour_graph  # noqa: F401 (re-exported)
 from ..errors import InvalidConfig
 from ..spaces import as_rng
 from .result import COLUMN_PREFIX, SearchResult, Truth, build_result
@@ -198,17 +199,31 @@ class SearchState:
         unknown = rows[~self.known[rows]]
         if len(unknown):
             # only new rows go to the oracle, in request order (its history keeps first-query order)
-            _, first = np.unique(unknown, return_index=True)
+            _, first = unique_first(unknown)
             fresh = unknown[np.sort(first)]
             self.values[fresh] = self.oracle.query_rows(fresh)
             self.known[fresh] = True
             self.n_unknown -= int(self.mask[fresh].sum())
         return rows, self.values[rows]
 
+    def query_row(self, row: int) -> float | None:
+        """``query([row])`` for one new row (an evolution's child): its value, or ``None`` when a budget refuses it."""
+        if self.known[row]:
+            return float(self.values[row])
+        if self.remaining <= 0 or self.time_up:
+            return None
+        rows = np.array([row], dtype=np.int64)
+        if self.cost is not None and self._affordable(rows) == 0:
+            return None
+        v = self.values[row] = self.oracle.query_rows(rows)[0]
+        self.known[row] = True
+        self.n_unknown -= int(self.mask[row])
+        return float(v)
+
     def _truncate(self, rows: np.ndarray, new: np.ndarray) -> np.ndarray:
         """The prefix of ``rows`` the query budget and the time budget pay for (a row repeated within the
         request is charged once: only its first occurrence counts)."""
-        _, first = np.unique(rows, return_index=True)
+        _, first = unique_first(rows)
         firsts = np.zeros(len(rows), dtype=bool)
         firsts[first] = True
         charged = new & firsts
@@ -246,61 +261,6 @@ class SearchState:
             out.flags.writeable = False
             self._nbr_cache[key] = out
         return out
-
-
-class NeighbourRows:
-    """For each row of a benchmark, the sorted rows of every radius-``radius`` neighbour it tabulates, computed on
-    demand and kept for the process.  It does not depend on a search's domain, so every search over the same
-    benchmark object shares it (the optimizers of a cell, every cell of a worker): a NAS-Bench-Graph domain of
-    ~8,000 architectures is above ``PREFETCH_DOMAIN``, and each search would pay ~0.1 ms per row again."""
-
-    def __init__(self, radius: int):
-        self.radius = int(radius)  # the benchmark is passed to each call: a reference here would keep it alive
-        self.rows: dict[int, np.ndarray] = {}
-
-    def of(self, bench, row: int) -> np.ndarray:
-        out = self.rows.get(row)
-        if out is None:
-            self.fill(bench, np.array([row], dtype=np.int64))
-            out = self.rows[row]
-        return out
-
-    def fill(self, bench, rows: np.ndarray) -> None:
-        """Compute the rows of ``rows`` not known yet, in one broadcast call."""
-        rows = np.asarray([r for r in np.asarray(rows).tolist() if r not in self.rows], dtype=np.int64)
-        if not len(rows):
-            return
-        nb, src = bench.space.neighbours(bench.archs[rows], self.radius)
-        r = bench.rows(nb, missing="mask") if len(nb) else np.empty(0, dtype=np.int64)
-        ok = r >= 0
-        r, src = r[ok], src[ok]
-        order = np.lexsort((r, src))  # by source, then by row
-        r, src = r[order], src[order]
-        bounds = np.searchsorted(src, np.arange(len(rows) + 1))
-        for i, row in enumerate(rows.tolist()):
-            out = np.unique(r[bounds[i]:bounds[i + 1]])
-            out.flags.writeable = False
-            self.rows[row] = out
-
-
-#: (id of a benchmark, radius) -> (a weak reference to that benchmark, its graph); a benchmark is unhashable
-_GRAPHS: dict[tuple[int, int], tuple[weakref.ref, NeighbourRows]] = {}
-
-
-def neighbour_graph(bench, radius: int = 1) -> NeighbourRows:
-    """The process's ``NeighbourRows`` of ``bench`` (this very object) at ``radius``; dropped with ``bench``."""
-    key = (id(bench), int(radius))
-    hit = _GRAPHS.get(key)
-    if hit is not None and hit[0]() is bench:
-        return hit[1]
-
-    def forget(ref, key=key, graphs=_GRAPHS):  # bound now: module globals may be gone at interpreter exit
-        if graphs.get(key, (None,))[0] is ref:
-            del graphs[key]
-
-    graph = NeighbourRows(radius)
-    _GRAPHS[key] = (weakref.ref(bench, forget), graph)
-    return graph
 
 
 # ---------------------------------------------------------------------------------------------- optimizer

@@ -92,10 +92,10 @@ class RegularizedEvolution(Optimizer):
             if value is not None:  # known: free, answered from what the search has seen
                 stale, repeats = stale + 1, repeats + 1
             else:
-                asked, v = state.query([child])
-                if not len(asked):
+                value = state.query_row(child)
+                if value is None:
                     break
-                value = seen[child] = float(v[0])
+                seen[child] = value
                 stale, done = 0, state.done
             pop_rows.append(child)
             pop_vals.append(value)

@@ -1,0 +1,110 @@
+"""Radius-r neighbour rows of a benchmark's rows, computed once per benchmark object and shared by every user in
+the process: the searches of a cell, every cell of a worker, and the pocket count of ``evaluate``.
+
+A row's neighbours are the rows of ``space.neighbours(arch, r)`` that the benchmark tabulates (canonicalised by
+``Benchmark.rows``), sorted and distinct; a neighbour that canonicalises to the row itself stays in.  A table of
+at most ``WHOLE_TABLE_ROWS`` rows is computed whole on first use, as CSR arrays: a broadcast call costs a small
+fraction per row of one row at a time (``benchmarks/bench_re.py`` measures both), and a sweep visits thousands of
+rows.  Larger tables (NB101's 423k) fill on demand, a few rows per call.
+
+>>> import lissnas_bench as lb
+>>> bench = lb.load_benchmark("analognas")
+>>> graph = neighbour_graph(bench)
+>>> graph is neighbour_graph(bench), len(graph.of(bench, 0))
+(True, 24)
+"""
+
+from __future__ import annotations
+
+import weakref
+
+import numpy as np
+
+from .._arrays import unique_ints
+
+#: a benchmark with at most this many rows gets its whole neighbour table on first use
+WHOLE_TABLE_ROWS = 100_000
+_CHUNK = 4096
+
+
+class NeighbourRows:
+    """The neighbour rows of one benchmark at one radius: whole (``indptr``/``indices``) or filled on demand."""
+
+    def __init__(self, radius: int):
+        self.radius = int(radius)  # the benchmark is passed to each call: a reference here would keep it alive
+        self.rows: dict[int, np.ndarray] = {}
+        self.indptr: np.ndarray | None = None
+        self.indices: np.ndarray | None = None
+
+    def of(self, bench, row: int) -> np.ndarray:
+        """The sorted neighbour rows of ``row`` (read-only)."""
+        if self.indptr is None and len(bench) <= WHOLE_TABLE_ROWS:
+            self._build_whole(bench)
+        if self.indptr is not None:
+            return self.indices[self.indptr[row]:self.indptr[row + 1]]
+        out = self.rows.get(row)
+        if out is None:
+            self.fill(bench, np.array([row], dtype=np.int64))
+            out = self.rows[row]
+        return out
+
+    def csr(self, bench) -> tuple[np.ndarray, np.ndarray] | None:
+        """``(indptr, indices)`` of the whole table, or ``None`` for a benchmark too large to hold it."""
+        if self.indptr is None and len(bench) <= WHOLE_TABLE_ROWS:
+            self._build_whole(bench)
+        return None if self.indptr is None else (self.indptr, self.indices)
+
+    def fill(self, bench, rows: np.ndarray) -> None:
+        """Compute the rows of ``rows`` not known yet, in one broadcast call (a whole table has them all)."""
+        if self.indptr is not None or len(bench) <= WHOLE_TABLE_ROWS:
+            self.csr(bench)
+            return
+        rows = np.asarray([r for r in np.asarray(rows).tolist() if r not in self.rows], dtype=np.int64)
+        if not len(rows):
+            return
+        src, r = self._pairs(bench, rows)
+        bounds = np.searchsorted(src, np.arange(len(rows) + 1))
+        for i, row in enumerate(rows.tolist()):
+            out = r[bounds[i]:bounds[i + 1]]
+            out.flags.writeable = False
+            self.rows[row] = out
+
+    def _pairs(self, bench, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(position in ``rows``, neighbour row) pairs, distinct, sorted by position then row."""
+        n = len(bench)
+        parts = []
+        for s in range(0, len(rows), _CHUNK):
+            nb, src = bench.space.neighbours(bench.archs[rows[s:s + _CHUNK]], self.radius)
+            r = bench.rows(nb, missing="mask") if len(nb) else np.empty(0, dtype=np.int64)
+            ok = r >= 0
+            parts.append((src[ok].astype(np.int64) + s) * n + r[ok])
+        pairs = unique_ints(np.concatenate(parts)) if parts else np.empty(0, dtype=np.int64)
+        return pairs // n, pairs % n
+
+    def _build_whole(self, bench) -> None:
+        n = len(bench)
+        src, r = self._pairs(bench, np.arange(n, dtype=np.int64))
+        self.indptr = np.searchsorted(src, np.arange(n + 1))
+        r.flags.writeable = False
+        self.indices = r
+        self.rows.clear()
+
+
+#: (id of a benchmark, radius) -> (a weak reference to that benchmark, its rows); a benchmark is unhashable
+_GRAPHS: dict[tuple[int, int], tuple[weakref.ref, NeighbourRows]] = {}
+
+
+def neighbour_graph(bench, radius: int = 1) -> NeighbourRows:
+    """The process's ``NeighbourRows`` of ``bench`` (this very object) at ``radius``; dropped with ``bench``."""
+    key = (id(bench), int(radius))
+    hit = _GRAPHS.get(key)
+    if hit is not None and hit[0]() is bench:
+        return hit[1]
+
+    def forget(ref, key=key, graphs=_GRAPHS):  # bound now: module globals may be gone at interpreter exit
+        if graphs.get(key, (None,))[0] is ref:
+            del graphs[key]
+
+    graph = NeighbourRows(radius)
+    _GRAPHS[key] = (weakref.ref(bench, forget), graph)
+    return graph
