@@ -13,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -323,3 +324,17 @@ def test_duplicate_keys_and_binary_files_are_refused(tmp_path):
     p.write_bytes(b"\x00\x01binary")
     with pytest.raises(DataFileError, match="not a text YAML file"):
         load_config(p)
+
+
+def test_a_records_fast_conversion_equals_jsonable():
+    """``cell._plain`` (lists of ints or floats in one C pass) writes what ``jsonable`` writes, NaN and ±inf as
+    null, also when a list's sum overflows."""
+    import math
+
+    from lissnas_bench._params import jsonable
+    from lissnas_bench.experiments.cell import _plain
+
+    cases = [[1, 2, 3], [1.0, math.nan, 2.0], [1e308, 1e308], [1e308, 1e308, math.inf], [], [True, 1], [1, 2.0],
+             {"a": [1.5, -math.inf], 3: [7]}, [[1, 2], [3.0]], [np.float64(0.5), 1.0], [np.int64(2), 3]]
+    for c in cases:
+        assert _plain(c) == jsonable(c), c

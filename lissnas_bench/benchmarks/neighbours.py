@@ -35,6 +35,7 @@ class NeighbourRows:
         self.rows: dict[int, np.ndarray] = {}
         self.indptr: np.ndarray | None = None
         self.indices: np.ndarray | None = None
+        self._adjacency = None
 
     def of(self, bench, row: int) -> np.ndarray:
         """The sorted neighbour rows of ``row`` (read-only)."""
@@ -53,6 +54,15 @@ class NeighbourRows:
         if self.indptr is None and len(bench) <= WHOLE_TABLE_ROWS:
             self._build_whole(bench)
         return None if self.indptr is None else (self.indptr, self.indices)
+
+    def adjacency(self, bench):
+        """The whole table as a SciPy CSR matrix (row -> neighbour rows), or ``None`` as for ``csr``."""
+        if self._adjacency is None and self.csr(bench) is not None:
+            from scipy.sparse import csr_matrix
+
+            self._adjacency = csr_matrix((np.ones(len(self.indices), np.int8), self.indices, self.indptr),
+                                         shape=(len(bench), len(bench)))
+        return self._adjacency
 
     def fill(self, bench, rows: np.ndarray) -> None:
         """Compute the rows of ``rows`` not known yet, in one broadcast call (a whole table has them all)."""

@@ -137,7 +137,7 @@ def count_pockets(space, members: np.ndarray, keys: np.ndarray | None = None) ->
 
 def count_pockets_rows(bench, rows: np.ndarray) -> int:
     """``count_pockets`` of the benchmark rows ``rows`` (distinct), from the benchmark's shared neighbour table
-    (``benchmarks.neighbours``) when it holds one whole: the same edges, as an array gather instead of a
+    (``benchmarks.neighbours``) when it holds one whole: the same edges, a slice of its adjacency matrix instead of a
     neighbour generation per member (every compare cell evaluates a few thousand members).
 
     >>> import numpy as np, lissnas_bench as lb
@@ -145,28 +145,16 @@ def count_pockets_rows(bench, rows: np.ndarray) -> int:
     >>> count_pockets_rows(bench, np.array([0, 1, 15624]))
     2
     """
-    from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
     from ..benchmarks.neighbours import neighbour_graph
-
     from . import _rows
 
     rows = np.asarray(rows, dtype=np.int64)
-    csr = None if _rows._REFERENCE else neighbour_graph(bench).csr(bench)
-    if csr is None:  # too large to hold whole (NB101), or the reference way of benchmarks/bench_evaluation.py
+    adjacency = None if _rows._REFERENCE else neighbour_graph(bench).adjacency(bench)
+    if adjacency is None:  # too large to hold whole (NB101), or the reference way of benchmarks/bench_evaluation.py
         return count_pockets(bench.space, bench.archs[rows], keys=_rows.stored_keys(bench, rows))
-    n = len(rows)
-    if n == 0:
+    if len(rows) == 0:
         return 0
-    indptr, indices = csr
-    starts, lens = indptr[rows], indptr[rows + 1] - indptr[rows]
-    src = np.repeat(np.arange(n), lens)
-    # positions of every member's neighbours in `indices`: each member's slice, end to end
-    at = np.arange(len(src)) - np.repeat(np.cumsum(lens) - lens, lens) + np.repeat(starts, lens)
-    where = np.full(len(bench), -1, dtype=np.int64)
-    where[rows] = np.arange(n)
-    dst = where[indices[at]]
-    hit = dst >= 0
-    graph = coo_matrix((np.ones(int(hit.sum()), np.int8), (src[hit], dst[hit])), shape=(n, n)).tocsr()
+    graph = adjacency[rows][:, rows]  # the edges between members only
     return int(connected_components(graph, directed=False)[0])

@@ -51,9 +51,13 @@ def _plain(o):
     shrunk space's architectures, curves, samples of f), which ``jsonable`` would visit one value at a time."""
     kind = type(o)
     if kind is list:
-        if all(type(x) is int for x in o):
+        types = set(map(type, o))  # one pass in C
+        if types == {int}:
             return list(o)
-        if all(type(x) is float for x in o):
+        if types == {float}:
+            total = sum(o)
+            if total - total == 0:  # a finite sum: no NaN or ±inf in the list
+                return list(o)
             return [x if x - x == 0 else None for x in o]  # x - x is NaN exactly for NaN and ±inf
         return [_plain(x) for x in o]
     if kind is dict:

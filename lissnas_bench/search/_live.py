@@ -145,6 +145,11 @@ class LiveSearchState:
             self.n_known_in_domain += int(self._in_domain[fresh].sum())
         return rows, self._vals[rows]
 
+    def query_row(self, row: int) -> float | None:
+        """``query([row])``: its value, or ``None`` when the budget refuses it (``SearchState.query_row``)."""
+        asked, v = self.query([row])
+        return float(v[0]) if len(asked) else None
+
     def unseen(self, n: int, rng: np.random.Generator) -> np.ndarray:
         """Up to ``n`` distinct unqueried domain architectures, drawn uniformly, as rows."""
         n = int(min(n, self.n_unknown))
