@@ -306,3 +306,33 @@ def test_local_search_variants_of_the_published_runners(planted):
     assert b.info["steps"] / 300 >= a.info["steps"] / 300  # cheaper steps: more of them for the same budget
     with pytest.raises(InvalidConfig, match="restart_init must be >= 1"):
         get_optimizer("ls", restart_init=0)
+
+
+@pytest.mark.parametrize("params", [{}, {"population": 1}, {"population": 2, "tournament": 1},
+                                    {"tournament": 5, "patience": 1}, {"population": 30, "patience": 3}])
+def test_re_inline_draws_are_the_draw_methods(analognas, monkeypatch, params):
+    """The inline draws of ``_generations_pcg64`` equal ``BoundedDraws``' methods draw for draw, also where a
+    draw may be a rejection: the stream is salted with outputs that make Lemire's test fire (0 is one for
+    every bound), and both ways must still agree (and with NumPy's calls when unsalted)."""
+    from lissnas_bench.search import _draws, evolution
+
+    shrunk = _shrunk_spaces(analognas)["pockets"]
+    refill = _draws.BoundedDraws._refill
+
+    def salted(self):
+        refill(self)
+        self._u32[self._pos::7] = [0] * len(self._u32[self._pos::7])
+
+    def run(inline: bool, salt: bool, numpy: bool = False):
+        with monkeypatch.context() as m:
+            m.setattr(evolution, "_INLINE_DRAWS", inline)
+            if salt:
+                m.setattr(_draws.BoundedDraws, "_refill", salted)
+            if numpy:
+                m.setattr(evolution.BoundedDraws, "supports", staticmethod(lambda rng: False))
+            o = Oracle(analognas, budget=shrunk.size + 10)
+            res = get_optimizer("re", **params).search(o, np.random.default_rng(4), shrunk)
+            return o.history, res.info
+
+    assert run(True, True) == run(False, True)
+    assert run(True, False) == run(False, False) == run(True, False, numpy=True)

@@ -141,3 +141,23 @@ def test_sort_based_unique_equals_numpy():
         assert np.array_equal(unique_ints(a), u)
         got_u, got_first = unique_first(a)
         assert np.array_equal(got_u, u) and np.array_equal(got_first, first)
+
+
+def test_one_row_query_charges_as_query_rows(smooth):
+    """``Oracle.query_row`` (the evolution's child) keeps the same history, budget, time and errors."""
+    from lissnas_bench.errors import BudgetExhausted, InvalidConfig
+
+    cost = np.abs(np.random.default_rng(1).standard_normal(len(smooth)))
+    cost[5], cost[6] = np.nan, np.inf
+    bench = Benchmark(id="timed", space=smooth.space, archs=smooth.archs,
+                      columns={**smooth.columns, ("smooth", "time"): cost}, cost_metrics={"smooth": "time"})
+    a, b = Oracle(bench, "smooth", "f", budget=4), Oracle(bench, "smooth", "f", budget=4)
+    for r in (5, 9, 9, 6, 2):
+        assert a.query_row(r) == float(b.query_rows(np.array([r]))[0])
+    assert a.history == b.history and a.sim_seconds == b.sim_seconds
+    with pytest.raises(BudgetExhausted, match="query of 1 new architectures"):
+        a.query_row(11)
+    mask = np.ones(len(bench), dtype=bool)
+    mask[3] = False
+    with pytest.raises(InvalidConfig, match="outside its domain"):
+        Oracle(bench, "smooth", "f", domain=mask).query_row(3)

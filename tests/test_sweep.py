@@ -335,6 +335,7 @@ def test_a_records_fast_conversion_equals_jsonable():
     from lissnas_bench.experiments.cell import _plain
 
     cases = [[1, 2, 3], [1.0, math.nan, 2.0], [1e308, 1e308], [1e308, 1e308, math.inf], [], [True, 1], [1, 2.0],
-             {"a": [1.5, -math.inf], 3: [7]}, [[1, 2], [3.0]], [np.float64(0.5), 1.0], [np.int64(2), 3]]
+             {"a": [1.5, -math.inf], 3: [7]}, [[1, 2], [3.0]], [np.float64(0.5), 1.0], [np.int64(2), 3],
+             [[1, 2], [3, 4]], [[1, 2], []], [[], []], [[1, np.int64(2)]], [[1, True]]]
     for c in cases:
         assert _plain(c) == jsonable(c), c

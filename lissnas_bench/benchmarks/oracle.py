@@ -197,6 +197,21 @@ class Oracle:
             self._charge(rows[np.sort(first[~self._seen[uniq]])])
         return self._values[rows]
 
+    def query_row(self, row: int) -> float:
+        """``query_rows([row])[0]`` as a Python float, without arrays: an evolution asks for one child at a time."""
+        if not self._seen[row]:
+            if self.budget is not None and len(self.history) >= self.budget:
+                raise BudgetExhausted(f"query of 1 new architectures exceeds the budget ({self.queries} of "
+                                      f"{self.budget} used)")
+            if not self._mask[row]:
+                self._charge(np.array([row], dtype=np.int64))  # raises the outside-the-domain error
+            self._seen[row] = True
+            self.history.append(int(row))
+            if self._cost is not None:
+                c = float(self._cost[row])
+                self.sim_seconds += c if c - c == 0 else float(np.nan_to_num(c))  # as _charge adds it
+        return float(self._values[row])
+
     def _charge(self, new_in_order: np.ndarray) -> None:
         """Record new (never seen, distinct) rows as queried, in this order; the budget was checked."""
         if not (self._mask[new_in_order[0]] if len(new_in_order) == 1 else self._mask[new_in_order].all()):

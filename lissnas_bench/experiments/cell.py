@@ -16,6 +16,7 @@ import logging
 import math
 import time
 import traceback
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -54,6 +55,8 @@ def _plain(o):
         types = set(map(type, o))  # one pass in C
         if types == {int}:
             return list(o)
+        if types == {list} and set(map(type, chain.from_iterable(o))) == {int}:  # architectures
+            return [list(x) for x in o]
         if types == {float}:
             total = sum(o)
             if total - total == 0:  # a finite sum: no NaN or ±inf in the list

@@ -66,7 +66,9 @@ def domain_mask(oracle, space=None) -> np.ndarray:
     if getattr(inner, "name", bench.space.name) != bench.space.name:
         raise InvalidConfig(
             f"the search space is over {inner.name!r} but benchmark {bench.id!r} is over {bench.space.name!r}")
-    return mask & np.asarray(space.contains(bench.archs), dtype=bool)
+    from ..evaluation._rows import contains_mask  # by the table's stored keys where the index is shared
+
+    return mask & contains_mask(space, bench)
 
 
 def check_time_budget(oracle, time_budget, mask: np.ndarray) -> tuple[float, np.ndarray]:
@@ -212,13 +214,12 @@ class SearchState:
             return float(self.values[row])
         if self.remaining <= 0 or self.time_up:
             return None
-        rows = np.array([row], dtype=np.int64)
-        if self.cost is not None and self._affordable(rows) == 0:
+        if self.cost is not None and self._affordable(np.array([row], dtype=np.int64)) == 0:
             return None
-        v = self.values[row] = self.oracle.query_rows(rows)[0]
+        v = self.values[row] = self.oracle.query_row(row)
         self.known[row] = True
         self.n_unknown -= int(self.mask[row])
-        return float(v)
+        return v
 
     def _truncate(self, rows: np.ndarray, new: np.ndarray) -> np.ndarray:
         """The prefix of ``rows`` the query budget and the time budget pay for (a row repeated within the

@@ -33,6 +33,10 @@ from ._base import Optimizer, SearchState
 from ._draws import BoundedDraws
 
 
+#: False: every draw through ``BoundedDraws``' methods (the tests' reference for the inline draws)
+_INLINE_DRAWS = True
+
+
 @dataclass(frozen=True)
 class RegularizedEvolutionParams(Params):
     where = "optimizer 're'"
@@ -54,36 +58,35 @@ class RegularizedEvolution(Optimizer):
         pop_vals: deque[float] = deque(vals.tolist())
         if not pop_rows:
             return {"generations": 0, "fresh_children": 0, "known_children": 0}
-        # a generation draws two to four small integers and, once the population has converged, mostly proposes
-        # known children: BoundedDraws makes exactly NumPy's draws without its per-call overhead, and known
-        # values come from a dict, so such a generation costs about a microsecond
-        draws = BoundedDraws(rng) if BoundedDraws.supports(rng) else None
-        below = draws.below if draws is not None else (lambda n: int(rng.integers(0, n)))
-        take = draws.take if draws is not None else (lambda n, k: [int(rng.integers(0, n)) for _ in range(k)])
         seen = dict(zip(np.flatnonzero(state.known).tolist(), state.values[state.known].tolist()))
+        if BoundedDraws.supports(rng):
+            generations, fresh, repeats = self._generations_pcg64(state, rng, pop_rows, pop_vals, seen)
+        else:
+            generations, fresh, repeats = self._generations(state, rng, pop_rows, pop_vals, seen)
+        return {"generations": generations, "fresh_children": fresh, "known_children": repeats}
+
+    def _generations(self, state, rng, pop_rows, pop_vals, seen) -> tuple[int, int, int]:
+        """The generations through NumPy's own draw calls (any bit generator); ``_generations_pcg64`` is the
+        same loop, draw for draw."""
+        p = self.params
         nbrs: dict[int, list[int]] = {}
         stale = generations = fresh = repeats = 0
-        patience, population, size = p.patience, p.population, p.tournament
-        done = state.done  # the state changes only when a new architecture is queried
-        while not done:
-            # tournament: the best of `size` members drawn with replacement (the first drawn among equals)
-            drawn = take(len(pop_rows), size)
-            best_i = drawn[0]
-            best_v = pop_vals[best_i]
+        while not state.done:
+            n = len(pop_rows)
+            drawn = [int(rng.integers(0, n)) for _ in range(p.tournament)]
+            best_i = drawn[0]  # the best of the drawn members, the first drawn among equals
             for i in drawn[1:]:
-                if pop_vals[i] > best_v:
-                    best_i, best_v = i, pop_vals[i]
+                if pop_vals[i] > pop_vals[best_i]:
+                    best_i = i
             parent = pop_rows[best_i]
             child = None
-            if stale < patience:
+            if stale < p.patience:
                 nb = nbrs.get(parent)
                 if nb is None:
                     nb = nbrs[parent] = state.neighbours(parent).tolist()
                 if nb:
-                    child = nb[below(len(nb))]
+                    child = nb[int(rng.integers(0, len(nb)))]
             if child is None:
-                if draws is not None:
-                    draws.sync()  # unseen() draws from the generator itself
                 more = state.unseen(1, rng)
                 if not len(more):
                     break
@@ -95,14 +98,116 @@ class RegularizedEvolution(Optimizer):
                 value = state.query_row(child)
                 if value is None:
                     break
-                seen[child] = value
-                stale, done = 0, state.done
+                seen[child], stale = value, 0
             pop_rows.append(child)
             pop_vals.append(value)
-            if len(pop_rows) > population:
+            if len(pop_rows) > p.population:
                 pop_rows.popleft()
                 pop_vals.popleft()
             generations += 1
-        if draws is not None:
-            draws.sync()
-        return {"generations": generations, "fresh_children": fresh, "known_children": repeats}
+        return generations, fresh, repeats
+
+    def _generations_pcg64(self, state, rng, pop_rows, pop_vals, seen) -> tuple[int, int, int]:
+        """``_generations`` for a PCG64 generator, with NumPy's bounded draws made inline from ``BoundedDraws``'
+        buffer of 32-bit outputs.  Once the population has converged a generation mostly proposes a known child,
+        and a call per draw would cost more than the rest of the generation: each is ``(u * n) >> 32`` (Lemire),
+        and whenever that might be a rejection, or the buffer is short or was synchronised, the generation takes
+        ``BoundedDraws``' own methods, which handle those cases exactly."""
+        p = self.params
+        draws = BoundedDraws(rng)
+        nbrs: dict[int, list[int]] = {}
+        stale = generations = fresh = repeats = 0
+        patience, population, size, mask32 = p.patience, p.population, p.tournament, 0xFFFFFFFF
+        pop_rows, pop_vals = list(pop_rows), list(pop_vals)  # ten entries: a list's del [0] beats a deque's index
+        inline = _INLINE_DRAWS
+        u32, pos = draws._u32, draws._pos
+        # the inline draws need `size` + 1 buffered values ahead; -1 sends the next generation to the methods
+        limit = len(u32) - size - 1 if inline else -1
+        done = state.done  # the state changes only when a new architecture is queried
+        while not done:
+            n = len(pop_rows)
+            # -- tournament: `size` members drawn with replacement, the first drawn among equals wins
+            fast = pos <= limit and n > 1
+            if fast and size == 3:  # NATS-Bench's default, unrolled
+                m0, m1, m2 = u32[pos] * n, u32[pos + 1] * n, u32[pos + 2] * n
+                if m0 & mask32 >= n and m1 & mask32 >= n and m2 & mask32 >= n:
+                    pos += 3
+                    best_i = m0 >> 32
+                    best_v = pop_vals[best_i]
+                    i = m1 >> 32
+                    if pop_vals[i] > best_v:
+                        best_i, best_v = i, pop_vals[i]
+                    i = m2 >> 32
+                    if pop_vals[i] > best_v:
+                        best_i = i
+                else:
+                    fast = False  # a possible rejection: this generation draws through the methods
+            elif fast:
+                best_i, best_v = -1, 0.0
+                for u in u32[pos:pos + size]:
+                    m = u * n
+                    if m & mask32 < n:
+                        fast = False
+                        break
+                    i = m >> 32
+                    if best_i < 0 or pop_vals[i] > best_v:
+                        best_i, best_v = i, pop_vals[i]
+                if fast:
+                    pos += size
+            if not fast:
+                draws._taken += pos - draws._pos
+                draws._pos = pos
+                drawn = draws.take(n, size)
+                best_i = drawn[0]
+                for i in drawn[1:]:
+                    if pop_vals[i] > pop_vals[best_i]:
+                        best_i = i
+                u32, pos = draws._u32, draws._pos
+                limit = len(u32) - size - 1 if inline and not draws._synced else -1
+            parent = pop_rows[best_i]
+            # -- mutation: a uniform neighbour inside the domain
+            child = None
+            if stale < patience:
+                nb = nbrs.get(parent)
+                if nb is None:
+                    nb = nbrs[parent] = state.neighbours(parent).tolist()
+                k = len(nb)
+                if k == 1:  # NumPy returns the lower bound without drawing
+                    child = nb[0]
+                elif k:
+                    m = u32[pos] * k if 0 <= limit and pos <= limit + size else 0  # a value left for it
+                    if m & mask32 >= k:
+                        child = nb[m >> 32]
+                        pos += 1
+                    else:  # a possible rejection, a short buffer or a synchronised generator
+                        draws._taken += pos - draws._pos
+                        draws._pos = pos
+                        child = nb[draws.below(k)]
+                        u32, pos = draws._u32, draws._pos
+                        limit = len(u32) - size - 1 if inline else -1
+            if child is None:
+                draws._taken += pos - draws._pos
+                draws._pos = pos
+                draws.sync()  # unseen() draws from the generator itself
+                limit = -1
+                more = state.unseen(1, rng)
+                if not len(more):
+                    break
+                child, fresh, stale = int(more[0]), fresh + 1, 0
+            value = seen.get(child)
+            if value is not None:  # known: free, answered from what the search has seen
+                stale, repeats = stale + 1, repeats + 1
+            else:
+                value = state.query_row(child)
+                if value is None:
+                    break
+                seen[child], stale, done = value, 0, state.done
+            pop_rows.append(child)
+            pop_vals.append(value)
+            if n >= population:
+                del pop_rows[0], pop_vals[0]
+            generations += 1
+        draws._taken += pos - draws._pos
+        draws._pos = pos
+        draws.sync()
+        return generations, fresh, repeats
