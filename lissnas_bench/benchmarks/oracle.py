@@ -179,11 +179,7 @@ class Oracle:
         """``query`` by benchmark row (what ``SearchState`` asks with)."""
         rows = np.asarray(rows, dtype=np.int64)
         if rows.shape == (1,):  # an evolution's child: no sort for one row
-            if not self._seen[rows[0]]:
-                if self.budget is not None and len(self.history) >= self.budget:
-                    raise BudgetExhausted(f"query of 1 new architectures exceeds the budget ({self.queries} of "
-                                          f"{self.budget} used)")
-                self._charge(rows)
+            self.query_row(int(rows[0]))
             return self._values[rows]
         uniq, first = unique_first(rows)
         new = uniq[~self._seen[uniq]]
