@@ -56,7 +56,7 @@ def _plain(o):
         if types == {int}:
             return list(o)
         if types == {list} and set(map(type, chain.from_iterable(o))) == {int}:  # architectures
-            return [list(x) for x in o]
+            return list(map(list, o))
         if types == {float}:
             total = sum(o)
             if total - total == 0:  # a finite sum: no NaN or ±inf in the list

@@ -35,7 +35,7 @@ import numpy as np
 
 from .._arrays import unique_first
 from .._params import as_float
-from ..benchmarks.neighbours import _GRAPHS, NeighbourRows, neighbour_graph  # noqa: F401 (re-exported)
+from ..benchmarks.neighbours import _GRAPHS, NeighbourRows, neighbour_graph  # noqa: F401 (_GRAPHS re-exported)
 from ..errors import InvalidConfig
 from ..spaces import as_rng
 from .result import COLUMN_PREFIX, SearchResult, Truth, build_result
@@ -132,6 +132,7 @@ class SearchState:
             self.time_budget, self.cost = check_time_budget(oracle, time_budget, self.mask)
             self.time_up = self.seconds > self.time_budget  # the shrink phase alone used it up
         self._nbr_cache: dict[tuple[int, int], np.ndarray] = {}
+        self._graphs: dict[int, NeighbourRows] = {}  # radius -> the process's rows for this benchmark
         self._prefetched: dict[int, bool] = {}
 
     # ------------------------------------------------------------------ accounting
@@ -212,8 +213,8 @@ class SearchState:
         """``query([row])`` for one new row (an evolution's child): its value, or ``None`` when a budget refuses it."""
         if self.known[row]:
             return float(self.values[row])
-        if self.remaining <= 0 or self.time_up:
-            return None
+        if self.time_up or (self.stop_at is not None and len(self.oracle.history) >= self.stop_at):
+            return None  # (`remaining <= 0`, without two property calls per child)
         if self.cost is not None and self._affordable(np.array([row], dtype=np.int64)) == 0:
             return None
         v = self.values[row] = self.oracle.query_row(row)
@@ -251,7 +252,9 @@ class SearchState:
         key = (int(row), int(radius))
         out = self._nbr_cache.get(key)
         if out is None:
-            graph = neighbour_graph(self.bench, key[1])
+            graph = self._graphs.get(key[1])
+            if graph is None:
+                graph = self._graphs[key[1]] = neighbour_graph(self.bench, key[1])
             if self.size <= PREFETCH_DOMAIN and not self._prefetched.get(key[1]):
                 # a small domain is visited all over (evolution re-proposes its members for thousands of
                 # generations): one broadcast call for every member is much cheaper than one call per member
