@@ -6,10 +6,12 @@ Measured in one run, so the ratios compare like with like on a shared machine:
 
 * ``lissnas-bench demo`` (analognas + nasbench-graph cora/citeseer/pubmed, every method, ``--seeds`` seeds, the
   demo's budgets), each run a fresh process into a fresh folder, in three ways taken in turn ``--repeats`` times:
-  without figures; with figures as the demo draws them (figure processes started before the cells run, so their
-  matplotlib import overlaps the computation); and with figures drawn afterwards in the demo's own process (the
-  reference: how ``publish`` draws without figure processes).  The figures' share is ``(with - without) / with``
-  of the median walls; the two ways of drawing write the same files (checked here, byte for byte);
+  without figures; with figures as the demo draws them (``fig``: figure processes started before the cells run,
+  so their matplotlib import overlaps the computation, and each target drawn there as soon as its cells are done,
+  while the next target's run; only the last target and the overview are left after the cells); and with figures
+  drawn afterwards in the demo's own process (``inprocess``, the reference: how ``publish`` draws without figure
+  processes).  The figures' share is ``(with - without) / with`` of the median walls; the two ways of drawing
+  write the same files (checked here, byte for byte);
 * every figure kind of that results folder drawn and saved (PNG) ``--repeats`` times in this process: median CPU
   milliseconds per figure, and what a fresh process spends importing matplotlib and drawing its first figure.
 """
@@ -154,8 +156,9 @@ def rows_for(runs: dict, per: dict, repeats: int, warm: float, same: bool) -> tu
     total = sum(statistics.median(v) * len(v) / repeats for v in per.values())  # CPU ms of one set of figures
     return rows, [f"The demo's {n_figs} figure{'s' if n_figs != 1 else ''} cost {total / 1000:.2f} s of CPU in one "
                   f"warm process ({total / 1000 / med['nofig']:.0%} of the demo without figures); drawn after the "
-                  f"cells on two processes, at least {total / 2000:.2f} s of wall "
-                  f"({total / 2000 / (med['nofig'] + total / 2000):.0%} share), with a free core for each.",
+                  f"cells on two processes they would take at least {total / 2000:.2f} s of wall "
+                  f"({total / 2000 / (med['nofig'] + total / 2000):.0%} share), with a free core for each; the "
+                  "demo draws each target during the next target's cells, so most of it overlaps them.",
                   "Spread of the walls (the machine's noise): " + "; ".join(
                       f"{m} {min(w for w, _ in v):.1f}–{max(w for w, _ in v):.1f} s" for m, v in runs.items()) + "."]
 

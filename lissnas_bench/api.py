@@ -26,14 +26,18 @@ class CellsFailed(RuntimeError):
                          f"{summary.out} and a re-run retries only the failed ones")
 
 
-def _publisher(figures: bool, workers: int, options=None):
-    """The engine's ``publish`` hook: figures and report.md once the tables are written."""
+def _publisher(figures: bool, workers: int, options=None) -> dict:
+    """The engine's hooks: ``publish``, figures and report.md once the tables are written, and (inside
+    ``report.figure_workers``) ``on_target``, which draws each target's figures there as soon as its cells are
+    done, while the next target's run."""
+    from .report import early_figures, publish as draw
+
+    early = early_figures(options) if figures else None
+
     def publish(out, plan):
-        from .report import publish as draw
+        draw(out, plan, figures=figures, workers=workers, options=options, early=early)
 
-        draw(out, plan, figures=figures, workers=workers, options=options)
-
-    return publish
+    return {"publish": publish, "on_target": early.target_done if early is not None else None}
 
 
 def run_comparison(config, out: str | os.PathLike, *, force: bool = False, progress=None, figures: bool = True,
@@ -43,7 +47,7 @@ def run_comparison(config, out: str | os.PathLike, *, force: bool = False, progr
     failed.  ``workers > 1`` runs (target, seed) groups in that many processes; the numbers do not depend on it.
     A run over the size limits of ``experiments.plan`` is refused unless ``allow_large``."""
     s = run_experiment(config, out, executor=executor or make_executor(workers=workers), force=force,
-                       progress=progress, publish=_publisher(figures, workers, figure_options),
+                       progress=progress, **_publisher(figures, workers, figure_options),
                        allow_large=allow_large)
     if s.failed:
         raise CellsFailed(s)
@@ -58,7 +62,7 @@ def run_sweep(config, out: str | os.PathLike, *, executor=None, workers: int | N
     with its error and the sweep goes on; the summary counts it."""
     executor = executor or make_executor(workers=workers, scheduler=scheduler, dask_local=dask_local)
     return run_experiment(config, out, executor=executor, force=force, progress=progress,
-                          publish=_publisher(figures, 1, figure_options), allow_large=allow_large)
+                          **_publisher(figures, 1, figure_options), allow_large=allow_large)
 
 
 def run_sensitivity(target, grid: dict, fixed: dict | None, out: str | os.PathLike, *, seeds: int = 5,
@@ -78,7 +82,7 @@ def run_sensitivity(target, grid: dict, fixed: dict | None, out: str | os.PathLi
 
     exp = sensitivity_experiment(target, grid, fixed, seeds=seeds, budget=budget, q=q, root_seed=root_seed)
     s = run_experiment(exp, out, executor=make_executor(workers=workers), force=force,
-                       publish=_publisher(True, workers, figure_options), allow_large=allow_large)
+                       **_publisher(True, workers, figure_options), allow_large=allow_large)
     folder = ResultsFolder(out)
     table = grid_table(pd.read_csv(folder.summary), grid)
     write_table(table, folder.root / "sensitivity.csv")

@@ -278,8 +278,9 @@ def write_report(out, *, manifest: dict, results, summary, figures: dict[str, di
     return path
 
 
-def publish(out, plan=None, *, figures: bool = True, workers: int = 1, options=None) -> Path:
+def publish(out, plan=None, *, figures: bool = True, workers: int = 1, options=None, early=None) -> Path:
     """Draw the figures of a results folder (its tables must be written) and write its ``report.md``.
+    ``early``: the run's ``EarlyFigures``, whose targets are drawn already (or being drawn) in its processes.
 
     >>> from lissnas_bench.report import publish
     >>> publish("results/demo")                                  # doctest: +SKIP
@@ -289,8 +290,7 @@ def publish(out, plan=None, *, figures: bool = True, workers: int = 1, options=N
 
     import pandas as pd
 
-    from .experiments import ResultsFolder, load_cells, prepare
-    from .experiments.aggregate import is_full, results_frame
+    from .experiments import ResultsFolder, prepare
 
     folder = ResultsFolder(out)
     man = json.loads(folder.manifest.read_text())
@@ -302,53 +302,29 @@ def publish(out, plan=None, *, figures: bool = True, workers: int = 1, options=N
     summary = pd.read_csv(folder.summary)
     figs: dict = {}
     if figures and len(results):
-        from .plots.compare import make_figures
+        from ._figures import draw_figures
         from .plots.style import current_options
 
-        options = options or current_options()  # resolved here: figure processes do not see this context
-        cells = [c for c in load_cells(folder.root, plan) if not is_full(c) and c.get("status", "ok") == "ok"]
-        shrink = results_frame(cells)  # typed without the search-only `full` rows
-        extra = {}
-        if folder.curves.exists():
-            extra = {"curves": pd.read_parquet(folder.curves), "shrink_budget": plan.experiment.budget}
+        # resolved here (or when the run started, for ``early``): figure processes do not see this context
+        options = early.options if early is not None else options or current_options()
         t0 = time.perf_counter()
-        with _pool(workers) as pool:
-            spend = _spend_figures(folder, man, summary, options, pool)  # queued first: the pool draws meanwhile
-            figs = make_figures(folder.root, manifest=man, results=shrink, traces=pd.read_parquet(folder.traces),
-                                distributions=pd.read_parquet(folder.distributions), cells=cells, pool=pool,
-                                options=options, reference=man.get("statistics_reference") or "lissnas", **extra)
-            for key, job in spend:
-                path = job.result() if pool else job
-                figs.setdefault(key, {})["quality_vs_spend"] = str(path.relative_to(folder.root))
+        with _pool(max(workers, options.workers)) as pool:
+            figs = draw_figures(folder.root, man, plan, options, early.pool if early is not None else pool, early)
         log.info("%d figures drawn in %.1f s", sum(len(v) for v in figs.values()), time.perf_counter() - t0)
     comparisons = pd.read_csv(folder.comparisons) if folder.comparisons.exists() else None
     return write_report(folder.root, manifest=man, results=results, summary=summary, figures=figs,
                         comparisons=comparisons)
 
 
-def _spend_figures(folder, man: dict, summary, options=None, pool=None) -> list:
-    """Per target: quality against the queries each method actually spent (``plots.spend``); ``[(target key,
-    path)]``, or ``[(target key, future)]`` when drawn in ``pool``."""
-    ref = man.get("statistics_reference") or "lissnas"
-    jobs = []
-    for t in man["targets"]:
-        rows = summary[(summary["benchmark"] == t["benchmark_id"]) & (summary["dataset"] == t["dataset"])
-                       & (summary["metric"] == t["metric"])]
-        if rows.empty or "queries_mean" not in rows.columns:
-            continue
-        args = (rows, ref, f"{t['benchmark_id']} / {t['dataset']}", folder.figures / t["key"] / "quality_vs_spend",
-                options)
-        jobs.append((t["key"], pool.submit(spend_figure, *args) if pool else spend_figure(*args)))
-    return jobs
+def early_figures(options=None):
+    """An ``EarlyFigures`` drawing in the innermost ``figure_workers`` processes, or ``None`` outside them (then
+    every figure is drawn by ``publish``, after the cells)."""
+    if not _WARM_POOL:
+        return None
+    from ._figures import EarlyFigures
+    from .plots.style import current_options
 
-
-def spend_figure(rows, reference: str, title: str, stem, options=None) -> Path:
-    """One target's quality-vs-spend figure saved at ``stem``; the path of its first format."""
-    from .plots.spend import plot_quality_vs_spend
-    from .plots.style import figure_style, save_figure
-
-    with figure_style(options):
-        return save_figure(plot_quality_vs_spend(rows, reference=reference, title=title), stem, options)[0]
+    return EarlyFigures(_WARM_POOL[-1], options or current_options())
 
 
 #: figure processes started ahead by ``figure_workers`` (``publish`` draws in them instead of its own)
@@ -358,7 +334,8 @@ _WARM_POOL: list = []
 @contextlib.contextmanager
 def figure_workers(n: int):
     """Start ``n`` figure processes now, so that their imports overlap whatever the block computes; every
-    ``publish`` in the block draws in them (same files as drawing in this process).
+    ``publish`` in the block draws in them (same files as drawing in this process), and a run started in the
+    block by ``api`` draws each target there as soon as its cells are done (``early_figures``).
 
     >>> with figure_workers(2):                                                 # doctest: +SKIP
     ...     run_comparison(cfg, "results/x")

@@ -83,7 +83,9 @@ def demo(
 
 def _figure_processes(figures: bool, workers: int):
     """Figure processes started before the cells run, so that importing matplotlib overlaps the computation and
-    the figures are drawn two (or ``workers``) at a time; the files are the same as drawn in this process."""
+    each target is drawn while the next target's cells run; the files are the same as drawn in this process.
+    As many as the cores the cells leave free (at least one): a figure process that has to share a core with the
+    cells slows them by what it draws, and the last target's figures are drawn while the tables are built."""
     import contextlib
     import os
 
@@ -91,7 +93,7 @@ def _figure_processes(figures: bool, workers: int):
         return contextlib.nullcontext()
     from ..report import figure_workers
 
-    return figure_workers(max(1, min(max(2, workers), os.cpu_count() or 1)))
+    return figure_workers(max(1, min(workers, (os.cpu_count() or 1) - workers)))
 
 
 def block(out: Path) -> str:

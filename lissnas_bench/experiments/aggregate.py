@@ -141,15 +141,23 @@ def traces_frame(cells: list[dict]):
 
 def distributions_frame(cells: list[dict], plan):
     """f over S (``method`` = ``FULL_SPACE``, seed -1) and the stored sample of f over each S'."""
+    return distributions_of(cells, {p.key: full_space_values(p) for p in plan.targets})
+
+
+def full_space_values(p) -> np.ndarray | None:
+    """f over the whole space S of a prepared target (float32); ``None`` for a live surrogate (not tabulated)."""
+    if p.protocol.domain is None:
+        return None
+    return p.bench.column(p.dataset, p.metric)[p.protocol.domain].astype(np.float32)
+
+
+def distributions_of(cells: list[dict], full: dict):
+    """``distributions_frame`` from f over S per target key (``full_space_values``), without the plan: what a
+    figure process builds for one target."""
     import pandas as pd
 
-    parts = []
-    for p in plan.targets:
-        if p.protocol.domain is None:  # a live surrogate: f over S is not tabulated
-            continue
-        col = p.bench.column(p.dataset, p.metric)
-        parts.append(pd.DataFrame({"target": p.key, "method": FULL_SPACE, "seed": -1,
-                                   "value": col[p.protocol.domain].astype(np.float32)}))
+    parts = [pd.DataFrame({"target": k, "method": FULL_SPACE, "seed": -1, "value": v})
+             for k, v in full.items() if v is not None]
     for c in cells:
         if c.get("f_sample") is not None:
             v = np.asarray([np.nan if x is None else x for x in c["f_sample"]], dtype=np.float32)

@@ -1,6 +1,7 @@
 """Run, resume and rebuild an experiment: validate, skip finished cells, run the rest on an executor, store each
 record as it lands, aggregate the tables.  Figures and the report are drawn by the caller's ``publish`` hook
-(``lissnas_bench.report.publish``), so the engine never imports presentation code.
+(``lissnas_bench.report.publish``), so the engine never imports presentation code; an ``on_target`` hook hears
+of each target as soon as its last cell is stored (``_figures.EarlyFigures`` draws it while the next target runs).
 
 >>> from lissnas_bench.experiments import ComparisonConfig, Target, run_experiment
 >>> cfg = ComparisonConfig(targets=(Target("analognas"),), methods=("lissnas", "random"), seeds=2, budget=300)
@@ -97,13 +98,15 @@ def _pending_groups(plan: Plan, folder: ResultsFolder, tick) -> list[list]:
 
 def run_experiment(config, out: str | os.PathLike, *, executor=None, workers: int = 1, force: bool = False,
                    progress: ProgressFn | None = None, publish: Callable | None = None,
-                   allow_large: bool = False) -> RunSummary:
+                   on_target: Callable | None = None, allow_large: bool = False) -> RunSummary:
     """Run (or resume) ``config`` (a ``ComparisonConfig``, ``Experiment``, sweep YAML path/dict, or ``Plan``) into
     ``out``.  ``progress`` gets ``{"done", "total", "key", "target", "method", "seed", "status", "skipped"}``
     after every cell (status ok / failed / skipped).  A folder holding a different configuration is refused
     unless ``force`` (which clears what an experiment writes, nothing else).  ``publish(out, plan)`` draws
-    figures and the report once the tables are written.  A run whose ``plan.estimate()`` exceeds the limits of
-    ``plan.py`` is refused before anything is written, unless ``allow_large``."""
+    figures and the report once the tables are written; ``on_target(out, plan, target key)`` is called once per
+    target when its last cell is stored (at once for a target finished before a resumed run).  A run whose
+    ``plan.estimate()`` exceeds the limits of ``plan.py`` is refused before anything is written, unless
+    ``allow_large``."""
     from .execute import LocalExecutor
 
     plan = prepare(config)
@@ -136,6 +139,7 @@ def run_experiment(config, out: str | os.PathLike, *, executor=None, workers: in
               "keys": {f"{g[0]}|{g[1]}|{g[2]}|{lab}": plan.cell_key(plan.target(g[0]), lab, g[2], g[1])
                        for lab in g[3]}} for g in groups]
     _WORKER_PLANS[plan.config_hash] = plan  # in-process tasks reuse the opened benchmarks
+    landed = _target_watch(plan, groups, lambda key: on_target(folder.root, plan, key)) if on_target else None
     for rec in _records(executor, tasks):
         folder.write_cell(rec)
         if rec["status"] != "ok":
@@ -143,6 +147,8 @@ def run_experiment(config, out: str | os.PathLike, *, executor=None, workers: in
             state["errors"].append(f"{rec['key']}: {rec['error']}")
             log.warning("cell %s failed: %s", rec["key"], rec["error"])
         tick(rec["key"], rec["target"], rec["row"].get("method"), rec["row"].get("seed"), rec["status"])
+        if landed is not None:
+            landed(rec["target"])
     ran = state["done"] - skipped
     elapsed = (old.get("elapsed_seconds") or 0.0) + (time.perf_counter() - t0)
     results, searches = rebuild(folder.root, plan=plan)
@@ -155,17 +161,39 @@ def run_experiment(config, out: str | os.PathLike, *, executor=None, workers: in
                       searches, state["errors"])
 
 
+def _target_watch(plan: Plan, groups: list[list], done: Callable[[str], None]) -> Callable[[str], None]:
+    """``landed(target key)`` for each stored record; calls ``done(key)`` when that target has no cell left.
+    Targets with nothing pending are done now, before any cell runs, so their work overlaps the cells."""
+    left = {t.key: 0 for t in plan.targets}
+    for g in groups:
+        left[g[0]] += len(g[3])
+    for key, n in left.items():
+        if n == 0:
+            done(key)
+
+    def landed(key: str) -> None:
+        left[key] -= 1
+        if left[key] == 0:
+            done(key)
+
+    return landed
+
+
 def _records(executor, tasks):
     """Every record of every task as it lands (a task yields a list; a dead worker's task, failure records)."""
     for batch in executor.run(run_task, tasks, on_error=_failed_task):
         yield from batch
 
 
-def load_cells(out: str | os.PathLike, plan: Plan) -> list[dict]:
-    """The cell records of a results folder (finished or failed) of ``plan``, in its canonical order."""
+def load_cells(out: str | os.PathLike, plan: Plan, target: str | None = None) -> list[dict]:
+    """The cell records of a results folder (finished or failed) of ``plan``, in its canonical order; only
+    those of the target keyed ``target`` if given (the canonical order is target-major, so the per-target
+    lists, joined in the plan's order, are the whole list)."""
     folder = ResultsFolder(out)
     recs = []
     for t, b, s, v in plan.cells():
+        if target is not None and t.key != target:
+            continue
         rec = folder.read_cell(plan.cell_key(t, v.label, s, b))
         if rec is not None and rec.get("config_hash") == plan.config_hash:
             recs.append(rec)
