@@ -73,12 +73,7 @@ class RegularizedEvolution(Optimizer):
         stale = generations = fresh = repeats = 0
         while not state.done:
             n = len(pop_rows)
-            drawn = [int(rng.integers(0, n)) for _ in range(p.tournament)]
-            best_i = drawn[0]  # the best of the drawn members, the first drawn among equals
-            for i in drawn[1:]:
-                if pop_vals[i] > pop_vals[best_i]:
-                    best_i = i
-            parent = pop_rows[best_i]
+            parent = pop_rows[_first_best(pop_vals, [int(rng.integers(0, n)) for _ in range(p.tournament)])]
             child = None
             if stale < p.patience:
                 nb = nbrs.get(parent)
@@ -113,60 +108,32 @@ class RegularizedEvolution(Optimizer):
         and a call per draw would cost more than the rest of the generation: each is ``(u * n) >> 32`` (Lemire),
         and whenever that might be a rejection, or the buffer is short or was synchronised, the generation takes
         ``BoundedDraws``' own methods, which handle those cases exactly."""
-        p = self.params
-        draws = BoundedDraws(rng)
-        nbrs: dict[int, list[int]] = {}
-        stale = generations = fresh = repeats = 0
-        patience, population, size, mask32 = p.patience, p.population, p.tournament, 0xFFFFFFFF
+        p, draws, mask32 = self.params, BoundedDraws(rng), 0xFFFFFFFF
+        patience, population, size = p.patience, p.population, p.tournament
+        nbrs, stale, generations, fresh, repeats = {}, 0, 0, 0, 0
         pop_rows, pop_vals = list(pop_rows), list(pop_vals)  # ten entries: a list's del [0] beats a deque's index
-        inline = _INLINE_DRAWS
-        u32, pos = draws._u32, draws._pos
-        # the inline draws need `size` + 1 buffered values ahead; -1 sends the next generation to the methods
-        limit = len(u32) - size - 1 if inline else -1
+        u32, pos, limit = _reload(draws, size)
         done = state.done  # the state changes only when a new architecture is queried
         while not done:
             n = len(pop_rows)
-            # -- tournament: `size` members drawn with replacement, the first drawn among equals wins
-            fast = pos <= limit and n > 1
-            if fast and size == 3:  # NATS-Bench's default, unrolled
-                m0, m1, m2 = u32[pos] * n, u32[pos + 1] * n, u32[pos + 2] * n
-                if m0 & mask32 >= n and m1 & mask32 >= n and m2 & mask32 >= n:
-                    pos += 3
-                    best_i = m0 >> 32
-                    best_v = pop_vals[best_i]
-                    i = m1 >> 32
-                    if pop_vals[i] > best_v:
-                        best_i, best_v = i, pop_vals[i]
-                    i = m2 >> 32
-                    if pop_vals[i] > best_v:
-                        best_i = i
+            best_i = -1  # the tournament's winner: `size` members drawn with replacement, the first among equals
+            if pos <= limit and n > 1:
+                if size == 3:  # NATS-Bench's default, unrolled
+                    m0, m1, m2 = u32[pos] * n, u32[pos + 1] * n, u32[pos + 2] * n
+                    if m0 & mask32 >= n and m1 & mask32 >= n and m2 & mask32 >= n:  # else a possible rejection
+                        pos += 3
+                        best_i, best_v = m0 >> 32, pop_vals[m0 >> 32]
+                        if pop_vals[m1 >> 32] > best_v:
+                            best_i, best_v = m1 >> 32, pop_vals[m1 >> 32]
+                        if pop_vals[m2 >> 32] > best_v:
+                            best_i = m2 >> 32
                 else:
-                    fast = False  # a possible rejection: this generation draws through the methods
-            elif fast:
-                best_i, best_v = -1, 0.0
-                for u in u32[pos:pos + size]:
-                    m = u * n
-                    if m & mask32 < n:
-                        fast = False
-                        break
-                    i = m >> 32
-                    if best_i < 0 or pop_vals[i] > best_v:
-                        best_i, best_v = i, pop_vals[i]
-                if fast:
-                    pos += size
-            if not fast:
-                draws._taken += pos - draws._pos
-                draws._pos = pos
-                drawn = draws.take(n, size)
-                best_i = drawn[0]
-                for i in drawn[1:]:
-                    if pop_vals[i] > pop_vals[best_i]:
-                        best_i = i
-                u32, pos = draws._u32, draws._pos
-                limit = len(u32) - size - 1 if inline and not draws._synced else -1
+                    best_i, pos = _inline_tournament(u32, pos, n, size, pop_vals)
+            if best_i < 0:
+                best_i = _first_best(pop_vals, _take_after(draws, pos, n, size))
+                u32, pos, limit = _reload(draws, size)
             parent = pop_rows[best_i]
-            # -- mutation: a uniform neighbour inside the domain
-            child = None
+            child = None  # the mutation: a uniform neighbour inside the domain
             if stale < patience:
                 nb = nbrs.get(parent)
                 if nb is None:
@@ -177,23 +144,14 @@ class RegularizedEvolution(Optimizer):
                 elif k:
                     m = u32[pos] * k if 0 <= limit and pos <= limit + size else 0  # a value left for it
                     if m & mask32 >= k:
-                        child = nb[m >> 32]
-                        pos += 1
+                        child, pos = nb[m >> 32], pos + 1
                     else:  # a possible rejection, a short buffer or a synchronised generator
-                        draws._taken += pos - draws._pos
-                        draws._pos = pos
-                        child = nb[draws.below(k)]
-                        u32, pos = draws._u32, draws._pos
-                        limit = len(u32) - size - 1 if inline else -1
+                        child = nb[_below_after(draws, pos, k)]
+                        u32, pos, limit = _reload(draws, size)
             if child is None:
-                draws._taken += pos - draws._pos
-                draws._pos = pos
-                draws.sync()  # unseen() draws from the generator itself
-                limit = -1
-                more = state.unseen(1, rng)
-                if not len(more):
+                if (child := _fresh_child(state, rng, draws, pos)) is None:
                     break
-                child, fresh, stale = int(more[0]), fresh + 1, 0
+                fresh, stale, limit = fresh + 1, 0, -1
             value = seen.get(child)
             if value is not None:  # known: free, answered from what the search has seen
                 stale, repeats = stale + 1, repeats + 1
@@ -207,7 +165,64 @@ class RegularizedEvolution(Optimizer):
             if n >= population:
                 del pop_rows[0], pop_vals[0]
             generations += 1
-        draws._taken += pos - draws._pos
-        draws._pos = pos
-        draws.sync()
+        _settle(draws, pos)
         return generations, fresh, repeats
+
+
+def _settle(draws: BoundedDraws, pos: int) -> None:
+    """Leave the generator where NumPy's draws would have (the inline draws read ``draws``' buffer to ``pos``)."""
+    _hand_back(draws, pos)
+    draws.sync()
+
+
+def _fresh_child(state, rng, draws: BoundedDraws, pos: int) -> int | None:
+    """A uniform draw among the domain's unqueried rows (``None``: none is left), from the generator itself."""
+    _settle(draws, pos)
+    more = state.unseen(1, rng)
+    return int(more[0]) if len(more) else None
+
+
+# the inline draws' slow paths: called only on a possible rejection, a short buffer or after a sync
+def _hand_back(draws: BoundedDraws, pos: int) -> None:
+    """Tell ``draws`` how far the inline draws read its buffer."""
+    draws._taken += pos - draws._pos
+    draws._pos = pos
+
+
+def _reload(draws: BoundedDraws, size: int) -> tuple[list[int], int, int]:
+    """``draws``' buffer, position and the last position with ``size`` + 1 values ahead (-1: use the methods)."""
+    ok = _INLINE_DRAWS and not draws._synced
+    return draws._u32, draws._pos, len(draws._u32) - size - 1 if ok else -1
+
+
+def _take_after(draws: BoundedDraws, pos: int, n: int, size: int) -> list[int]:
+    _hand_back(draws, pos)
+    return draws.take(n, size)
+
+
+def _below_after(draws: BoundedDraws, pos: int, n: int) -> int:
+    _hand_back(draws, pos)
+    return draws.below(n)
+
+
+def _first_best(vals, drawn: list[int]) -> int:
+    """The drawn index with the largest value, the first drawn among equals."""
+    best = drawn[0]
+    for i in drawn[1:]:
+        if vals[i] > vals[best]:
+            best = i
+    return best
+
+
+def _inline_tournament(u32: list[int], pos: int, n: int, size: int, vals) -> tuple[int, int]:
+    """``(winner, new position)`` of a tournament of any size from the buffer, or ``(-1, pos)`` on a possible
+    rejection (nothing is consumed then)."""
+    best_i, best_v = -1, 0.0
+    for u in u32[pos:pos + size]:
+        m = u * n
+        if m & 0xFFFFFFFF < n:
+            return -1, pos
+        i = m >> 32
+        if best_i < 0 or vals[i] > best_v:
+            best_i, best_v = i, vals[i]
+    return best_i, pos + size
