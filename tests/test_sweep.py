@@ -339,3 +339,46 @@ def test_a_records_fast_conversion_equals_jsonable():
              [[1, 2], [3, 4]], [[1, 2], []], [[], []], [[1, np.int64(2)]], [[1, True]]]
     for c in cases:
         assert _plain(c) == jsonable(c), c
+
+
+def test_curves_frame_equals_a_frame_per_curve():
+    """``curves_frame`` builds whole columns at once; the result is what concatenating one frame per curve gave
+    (values, column order, dtypes), with curves that are empty, hold a null best, or lack a stop or seconds."""
+    from types import SimpleNamespace
+
+    from lissnas_bench.experiments.aggregate import curves_frame
+    from lissnas_bench.experiments.cell import curve_grid
+
+    exp = SimpleNamespace(optimizers=("rs", "re"), search_budget=50, curve_points=7, regret_at=(50, 25),
+                          budgets=(20,))
+    curve = {"queries": [1, 4, 9, 30, 50], "best": [0.1, 0.3, None, 0.5, 0.6], "global_max": 0.9,
+             "grid_sim_seconds": [float(i) for i in range(9)], "stop": "queries"}
+    cells = [{"row": {"benchmark": "b", "dataset": "d", "metric": "m", "budget": 20, "method": "lissnas",
+                      "seed": s}, "curves": {"rs": curve, "re": {**curve, "queries": [], "best": [], "stop": None}}}
+             for s in range(3)]
+    cells.append({"row": {**cells[0]["row"], "method": "random"},
+                  "curves": {"rs": {k: v for k, v in curve.items() if k not in ("stop", "grid_sim_seconds")}}})
+    cells.append({"row": {**cells[0]["row"], "method": "full"}})  # no curves
+    grid = curve_grid(50, 7, [50, 25, 20])
+    assert len(grid) == 9
+    parts = []
+    for c in cells:
+        r = c["row"]
+        for opt, cv in (c.get("curves") or {}).items():
+            q = np.asarray(cv["queries"], dtype=np.int64)
+            b = np.asarray([np.nan if x is None else x for x in cv["best"]], dtype=np.float64)
+            i = np.searchsorted(q, grid, side="right") - 1
+            best = np.where(i >= 0, b[np.maximum(i, 0)], np.nan) if len(q) else np.full(len(grid), np.nan)
+            sim = cv.get("grid_sim_seconds")
+            parts.append(pd.DataFrame({
+                "benchmark": r["benchmark"], "dataset": r["dataset"], "metric": r["metric"], "budget": r["budget"],
+                "method": r["method"], "optimizer": opt, "seed": int(r["seed"]), "queries": grid,
+                "best_so_far": best, "regret": float(cv["global_max"]) - best,
+                "sim_seconds": np.asarray(sim, dtype=np.float64) if sim is not None else np.nan,
+                "stop": cv.get("stop")}))
+    want = pd.concat(parts, ignore_index=True).astype({"seed": "int64", "queries": "int64", "budget": "int64"})
+    pd.testing.assert_frame_equal(curves_frame(cells, exp), want)
+    keep = [cells[0]]  # every curve with a stop: the column's dtype is what pandas infers for strings
+    keep[0] = {**cells[0], "curves": {"rs": curve}}
+    want = parts[0].astype({"seed": "int64", "queries": "int64", "budget": "int64"})
+    pd.testing.assert_frame_equal(curves_frame(keep, exp), want)
