@@ -279,6 +279,23 @@ def test_re_is_the_same_with_any_bit_generator_path(analognas, monkeypatch):
     assert runs[0] == runs[1] and runs[0][1]["known_children"] > 0
 
 
+@pytest.mark.parametrize("patience", [1, 2])
+def test_re_fresh_children_drawn_inline_are_numpys_draws(analognas, monkeypatch, patience):
+    """A fresh child is drawn from the buffered stream (one bounded draw: what ``choice(n, 1, replace=False)``
+    makes), not by handing the generator back: the whole domain (15,625 candidates, Floyd's path of ``choice``)
+    and a low patience give dozens of them, and the history equals NumPy's own calls."""
+    from lissnas_bench.search import evolution
+
+    runs = []
+    for fast in (True, False):
+        if not fast:
+            monkeypatch.setattr(evolution.BoundedDraws, "supports", staticmethod(lambda rng: False))
+        o = Oracle(analognas, budget=600)
+        res = get_optimizer("re", patience=patience).search(o, np.random.default_rng(11))
+        runs.append((o.history, res.info))
+    assert runs[0] == runs[1] and runs[0][1]["fresh_children"] > 30
+
+
 def test_re_stops_when_the_domain_is_used_up_and_bounds_known_children(planted):
     """A tiny domain: RE queries all of it and stops (exhausted); known children never run past `patience` in a
     row (then a fresh one is forced), so the generations stay bounded."""

@@ -161,3 +161,38 @@ def test_one_row_query_charges_as_query_rows(smooth):
     mask[3] = False
     with pytest.raises(InvalidConfig, match="outside its domain"):
         Oracle(bench, "smooth", "f", domain=mask).query_row(3)
+
+
+def test_whole_tables_are_cached_on_disk_and_a_damaged_file_is_recomputed(smooth, tmp_path, monkeypatch, caplog):
+    """A second process loads the table from ``$LISSNAS_BENCH_HOME/neighbours`` (the same arrays); a file that
+    fails its checksum, or holds a table of another size, is recomputed and replaced, with a warning."""
+    from lissnas_bench._io import save_npz_checked
+    from lissnas_bench.benchmarks import neighbours
+
+    monkeypatch.setenv("LISSNAS_BENCH_HOME", str(tmp_path))
+    want = neighbours.NeighbourRows(1).compute_whole(smooth)
+    first = neighbours.NeighbourRows(1)
+    first.csr(smooth)
+    (path,) = (tmp_path / "neighbours").glob("nb201-r1-*.npz")
+    computed, compute = [], neighbours.NeighbourRows.compute_whole
+
+    def counted(self, bench):
+        computed.append(bench.id)
+        return compute(self, bench)
+
+    monkeypatch.setattr(neighbours.NeighbourRows, "compute_whole", counted)
+    loaded = neighbours.NeighbourRows(1)
+    assert [np.array_equal(a, b) for a, b in zip(loaded.csr(smooth), want)] == [True, True] and not computed
+    assert loaded.indices.dtype == np.int64 and not loaded.indices.flags.writeable
+
+    path.write_bytes(path.read_bytes()[:-100])  # truncated
+    neighbours.NeighbourRows(1).csr(smooth)
+    save_npz_checked(path, indptr=np.zeros(5, np.int64), indices=np.zeros(0, np.int32))  # valid file, wrong table
+    neighbours.NeighbourRows(1).csr(smooth)
+    assert computed == ["smooth", "smooth"] and caplog.text.count("recomputing") == 2
+    assert [np.array_equal(a, b) for a, b in zip(neighbours.NeighbourRows(1).csr(smooth), want)] == [True, True]
+    # another benchmark of the same space (other rows) has its own file
+    other = Benchmark(id="half", space=smooth.space, archs=smooth.archs[::2], columns={("s", "f"): np.zeros(
+        len(smooth.archs[::2]))})
+    assert len(neighbours.NeighbourRows(1).csr(other)[0]) == len(other) + 1
+    assert len(list((tmp_path / "neighbours").glob("nb201-r1-*.npz"))) == 2

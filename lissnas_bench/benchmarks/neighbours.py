@@ -7,6 +7,11 @@ at most ``WHOLE_TABLE_ROWS`` rows is computed whole on first use, as CSR arrays:
 fraction per row of one row at a time (``benchmarks/bench_re.py`` measures both), and a sweep visits thousands of
 rows.  Larger tables (NB101's 423k) fill on demand, a few rows per call.
 
+A whole table is also kept on disk (``$LISSNAS_BENCH_HOME/neighbours/``, a checksummed ``.npz`` named by the
+space, the radius and the SHA-256 of the benchmark's architectures), so each worker process of a sweep loads it
+in milliseconds instead of computing it; a file that fails its checksum or does not describe a table of this
+benchmark's size is recomputed and replaced.
+
 >>> import lissnas_bench as lb
 >>> bench = lb.load_benchmark("analognas")
 >>> graph = neighbour_graph(bench)
@@ -16,6 +21,8 @@ rows.  Larger tables (NB101's 423k) fill on demand, a few rows per call.
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import weakref
 
 import numpy as np
@@ -25,6 +32,9 @@ from .._arrays import unique_ints
 #: a benchmark with at most this many rows gets its whole neighbour table on first use
 WHOLE_TABLE_ROWS = 100_000
 _CHUNK = 4096
+#: bump when what a row's neighbours are changes (the disk cache's files are then recomputed)
+_VERSION = 1
+_log = logging.getLogger(__name__)
 
 
 class NeighbourRows:
@@ -92,12 +102,67 @@ class NeighbourRows:
         return pairs // n, pairs % n
 
     def _build_whole(self, bench) -> None:
+        path = _cache_path(bench, self.radius)
+        got = _load_table(path, len(bench)) if path is not None else None
+        if got is None:
+            got = self.compute_whole(bench)
+            if path is not None:
+                _save_table(path, *got)
+        self.indptr, self.indices = got
+        self.indices.flags.writeable = False
+        self.rows.clear()
+
+    def compute_whole(self, bench) -> tuple[np.ndarray, np.ndarray]:
+        """``(indptr, indices)`` of the whole table, computed (no cache)."""
         n = len(bench)
         src, r = self._pairs(bench, np.arange(n, dtype=np.int64))
-        self.indptr = np.searchsorted(src, np.arange(n + 1))
-        r.flags.writeable = False
-        self.indices = r
-        self.rows.clear()
+        return np.searchsorted(src, np.arange(n + 1)), r
+
+
+def _cache_path(bench, radius: int):
+    """The disk cache file of ``bench``'s table at ``radius`` (``None``: no usable cache home)."""
+    try:
+        from .._io import home
+
+        h = hashlib.sha256(f"{bench.space.name}|{radius}|{_VERSION}|{bench.archs.dtype.str}|{bench.archs.shape}|"
+                           .encode())
+        h.update(np.ascontiguousarray(bench.archs).tobytes())
+        return home() / "neighbours" / f"{bench.space.name}-r{radius}-{h.hexdigest()[:32]}.npz"
+    except Exception:  # noqa: BLE001 - the cache is an optimisation, never a failure
+        return None
+
+
+def _load_table(path, n: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """A cached table for ``n`` rows, or ``None`` (absent, or damaged: logged, then recomputed)."""
+    from .._io import load_npz_checked
+
+    try:
+        z = load_npz_checked(path)
+    except Exception as exc:  # noqa: BLE001 - a corrupt or edited cache is recomputed and replaced
+        _log.warning("%s; recomputing the neighbour table", exc)
+        return None
+    if z is None:
+        return None
+    indptr, indices = z.get("indptr"), z.get("indices")
+    ok = (indptr is not None and indices is not None and indptr.dtype == np.int64 and indices.dtype == np.int32
+          and indptr.shape == (n + 1,) and indices.ndim == 1 and indptr[0] == 0 and indptr[-1] == len(indices)
+          and bool((np.diff(indptr) >= 0).all()) and (not len(indices) or (0 <= indices.min() and
+                                                                             indices.max() < n)))
+    if not ok:
+        _log.warning("%s does not hold a neighbour table of %d rows; recomputing it", path, n)
+        return None
+    return indptr, indices.astype(np.int64)
+
+
+def _save_table(path, indptr: np.ndarray, indices: np.ndarray) -> None:
+    from .._io import save_npz_checked
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # int32 on disk: half the bytes to read and checksum (rows are far below 2**31: WHOLE_TABLE_ROWS)
+        save_npz_checked(path, indptr=indptr.astype(np.int64), indices=indices.astype(np.int32))
+    except OSError:  # a read-only cache home only costs recomputing it
+        pass
 
 
 #: (id of a benchmark, radius) -> (a weak reference to that benchmark, its rows); a benchmark is unhashable

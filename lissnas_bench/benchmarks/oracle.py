@@ -193,6 +193,17 @@ class Oracle:
             self._charge(rows[np.sort(first[~self._seen[uniq]])])
         return self._values[rows]
 
+    def query_distinct_rows(self, rows: np.ndarray) -> np.ndarray:
+        """``query_rows`` of rows the caller knows to be distinct (a search's new rows): no sort."""
+        rows = np.asarray(rows, dtype=np.int64)
+        new = rows[~self._seen[rows]]
+        if self.budget is not None and self.queries + len(new) > self.budget:
+            raise BudgetExhausted(
+                f"query of {len(new)} new architectures exceeds the budget ({self.queries} of {self.budget} used)")
+        if len(new):
+            self._charge(new)
+        return self._values[rows]
+
     def query_row(self, row: int) -> float:
         """``query_rows([row])[0]`` as a Python float, without arrays: an evolution asks for one child at a time."""
         if not self._seen[row]:

@@ -134,6 +134,7 @@ class SearchState:
         self._nbr_cache: dict[tuple[int, int], np.ndarray] = {}
         self._graphs: dict[int, NeighbourRows] = {}  # radius -> the process's rows for this benchmark
         self._prefetched: dict[int, bool] = {}
+        self._domain_rows: np.ndarray | None = None
 
     # ------------------------------------------------------------------ accounting
     @property
@@ -192,19 +193,21 @@ class SearchState:
         if not len(rows):
             return rows, np.empty(0)
         new = ~self.known[rows]
-        if new.any():
-            if self.time_up:
-                rows = rows[: int(np.argmax(new))]  # known rows before the first new one are still free
-            else:
-                rows = self._truncate(rows, new)
-        if not len(rows):
-            return rows, np.empty(0)
-        unknown = rows[~self.known[rows]]
-        if len(unknown):
-            # only new rows go to the oracle, in request order (its history keeps first-query order)
-            _, first = unique_first(unknown)
-            fresh = unknown[np.sort(first)]
-            self.values[fresh] = self.oracle.query_rows(fresh)
+        if not new.any():
+            return rows, self.values[rows]
+        if self.time_up:
+            rows = rows[: int(np.argmax(new))]  # known rows before the first new one are still free
+            return rows, self.values[rows]
+        # a new row is charged at its first occurrence only (one sort, shared by the budgets and the oracle)
+        _, first = unique_first(rows)
+        charged = np.zeros(len(rows), dtype=bool)
+        charged[first] = True
+        charged &= new
+        rows, charged = self._truncate(rows, charged)
+        # only new rows go to the oracle, in request order (its history keeps first-query order)
+        fresh = rows[charged]
+        if len(fresh):
+            self.values[fresh] = self.oracle.query_distinct_rows(fresh)
             self.known[fresh] = True
             self.n_unknown -= int(self.mask[fresh].sum())
         return rows, self.values[rows]
@@ -222,13 +225,9 @@ class SearchState:
         self.n_unknown -= int(self.mask[row])
         return v
 
-    def _truncate(self, rows: np.ndarray, new: np.ndarray) -> np.ndarray:
-        """The prefix of ``rows`` the query budget and the time budget pay for (a row repeated within the
-        request is charged once: only its first occurrence counts)."""
-        _, first = unique_first(rows)
-        firsts = np.zeros(len(rows), dtype=bool)
-        firsts[first] = True
-        charged = new & firsts
+    def _truncate(self, rows: np.ndarray, charged: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The prefix of ``rows`` the query budget and the time budget pay for, and of ``charged`` (where a row
+        is charged: a new row's first occurrence in the request)."""
         count = np.cumsum(charged)
         if count[-1] > self.remaining:
             rows = rows[: int(np.searchsorted(count, self.remaining, side="right"))]
@@ -237,12 +236,18 @@ class SearchState:
             pos = np.flatnonzero(charged)
             k = self._affordable(rows[pos])
             if k < len(pos):
-                rows = rows[: int(pos[k])]
-        return rows
+                rows, charged = rows[: int(pos[k])], charged[: int(pos[k])]
+        return rows, charged
+
+    def unqueried(self) -> np.ndarray:
+        """The domain's rows not queried yet, sorted (``unseen`` draws among them)."""
+        if self._domain_rows is None:  # a shrunk domain is a small part of the table: gather, not a full scan
+            self._domain_rows = np.flatnonzero(self.mask)
+        return self._domain_rows[~self.known[self._domain_rows]]
 
     def unseen(self, n: int, rng: np.random.Generator) -> np.ndarray:
         """Up to ``n`` distinct domain rows not queried yet, drawn uniformly (fewer when fewer are left)."""
-        cand = np.flatnonzero(self.mask & ~self.known)
+        cand = self.unqueried()
         if len(cand) <= n:
             return cand[rng.permutation(len(cand))]
         return cand[rng.choice(len(cand), size=int(n), replace=False)]
