@@ -252,6 +252,18 @@ class SearchState:
             return cand[rng.permutation(len(cand))]
         return cand[rng.choice(len(cand), size=int(n), replace=False)]
 
+    def neighbour_list(self, row: int) -> list[int]:
+        """``neighbours(row).tolist()`` (radius 1), straight from a whole table when the benchmark has one: an
+        evolution keeps its own list per parent, so this state's cache would only be a second copy."""
+        graph = self._graphs.get(1)
+        if graph is None:
+            graph = self._graphs[1] = neighbour_graph(self.bench, 1)
+        csr = graph.csr(self.bench)
+        if csr is None:
+            return self.neighbours(row).tolist()
+        every = csr[1][csr[0][row]:csr[0][row + 1]]
+        return every[self.mask[every]].tolist()
+
     def neighbours(self, row: int, radius: int = 1) -> np.ndarray:
         """Rows of the radius-``radius`` neighbours of ``row`` that are inside the domain (sorted by row)."""
         key = (int(row), int(radius))

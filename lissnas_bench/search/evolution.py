@@ -113,7 +113,7 @@ class RegularizedEvolution(Optimizer):
         nbrs, stale, generations, fresh, repeats = {}, 0, 0, 0, 0
         pop_rows, pop_vals = list(pop_rows), list(pop_vals)  # ten entries: a list's del [0] beats a deque's index
         u32, pos, limit = _reload(draws, size)
-        done = state.done  # the state changes only when a new architecture is queried
+        done, neighbour_list = state.done, _lister(state)  # done changes only when a new architecture is queried
         while not done:
             n = len(pop_rows)
             best_i = -1  # the tournament's winner: `size` members drawn with replacement, the first among equals
@@ -137,7 +137,7 @@ class RegularizedEvolution(Optimizer):
             if stale < patience:
                 nb = nbrs.get(parent)
                 if nb is None:
-                    nb = nbrs[parent] = state.neighbours(parent).tolist()
+                    nb = nbrs[parent] = neighbour_list(parent)
                 k = len(nb)
                 if k == 1:  # NumPy returns the lower bound without drawing
                     child = nb[0]
@@ -151,8 +151,7 @@ class RegularizedEvolution(Optimizer):
             if child is None:
                 if (child := _fresh_child(state, rng, draws, pos)) is None:
                     break
-                fresh, stale = fresh + 1, 0
-                u32, pos, limit = _reload(draws, size)
+                fresh, stale, (u32, pos, limit) = fresh + 1, 0, _reload(draws, size)
             value = seen.get(child)
             if value is not None:  # known: free, answered from what the search has seen
                 stale, repeats = stale + 1, repeats + 1
@@ -168,6 +167,11 @@ class RegularizedEvolution(Optimizer):
             generations += 1
         _settle(draws, pos)
         return generations, fresh, repeats
+
+
+def _lister(state):
+    """``row -> list of its neighbour rows inside the domain`` for ``state`` (a live state has no table)."""
+    return getattr(state, "neighbour_list", None) or (lambda row: state.neighbours(row).tolist())
 
 
 def _settle(draws: BoundedDraws, pos: int) -> None:
