@@ -34,6 +34,7 @@ SCRIPTS: list[tuple[str, str, list[str]]] = [
     ("bench_sweep", "bench_sweep", []),
     # the whole large grid (3,600 cells, every seed), killed once a minute in and resumed
     ("bench_sweep_large", "bench_sweep", ["--large", "--kill-after", "60"]),
+    ("bench_stats", "bench_stats", []),
     ("bench_figures", "bench_figures", []),
     ("bench_locality", "bench_locality", []),
     ("bench_surrogate", "bench_surrogate", []),

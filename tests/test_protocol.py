@@ -146,6 +146,31 @@ def test_several_budgets_one_experiment(tmp_path):
     assert (tests["p_holm"] >= tests["p"]).all() and set(tests["outcome"]) <= {"better", "worse", "tie"}
 
 
+def test_wilcoxon_p_is_scipys_p_value_also_where_scipy_permutes():
+    """Ties and zero differences among at most 13 pairs send SciPy to a (slow, unvectorised) permutation test;
+    ``wilcoxon_p`` takes a vectorised one there: the p-values must be SciPy's exactly, in every branch."""
+    import warnings
+
+    from scipy import stats
+
+    rng = np.random.default_rng(5)
+    cases = [np.array([1.0, 1.0, -2.0, 3.0, 3.0, 0.0, 4.0]), np.array([0.0, 2.0]), np.array([0.0, 0.0, -1.0, 1.0]),
+             np.arange(1.0, 15.0), np.r_[np.arange(1.0, 14.0), 1.0]]
+    cases += [rng.integers(-3, 4, int(rng.integers(2, 9))).astype(float) for _ in range(30)]
+    cases += [rng.standard_normal(int(rng.integers(2, 9))).round(1) for _ in range(10)]
+    permuted = 0
+    for d in cases:
+        if not np.any(d != 0):
+            continue
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            want = float(stats.wilcoxon(d, zero_method="wilcox").pvalue)
+        assert wilcoxon_p(d) == want, d
+        nz = np.abs(d[d != 0])
+        permuted += len(d) <= 13 and len(nz) >= 2 and (len(nz) < len(d) or len(np.unique(nz)) < len(nz))
+    assert permuted >= 20
+
+
 def test_statistics_known_values():
     assert wilcoxon_p(np.zeros(5)) == 1.0
     assert wilcoxon_p(np.arange(1.0, 11.0)) == pytest.approx(0.001953125)
