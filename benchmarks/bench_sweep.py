@@ -1,6 +1,6 @@
 """Sweep throughput: Dask LocalCluster against local processes on the same grid, and the large grid end to end.
 
-    python benchmarks/bench_sweep.py [--seeds 50] [--workers 2] [--repeats 3] [--json PATH]
+    python benchmarks/bench_sweep.py [--seeds 50] [--workers 2] [--repeats 5] [--json PATH]
     python benchmarks/bench_sweep.py --large [--kill-after 60] [--large-seeds N]   # examples/large_grid.yaml
 
 The grid: analognas × full, lissnas (radius 2) and its size-matched op-pruning, single-region and random × rs,
@@ -189,7 +189,7 @@ def main() -> None:
     # was set (cells cost 2.6x more then), so a LocalCluster's fixed start-up (the start-up row) weighs what it did
     ap.add_argument("--seeds", type=int, default=50)
     ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--repeats", type=int, default=3, help="alternating runs per executor; medians reported")
+    ap.add_argument("--repeats", type=int, default=5, help="alternating runs per executor; medians reported")
     ap.add_argument("--noop-tasks", type=int, default=400)
     ap.add_argument("--large", action="store_true", help="examples/large_grid.yaml end to end, killed and resumed")
     ap.add_argument("--kill-after", type=float, default=60.0)
