@@ -241,7 +241,7 @@ def rows_for(r: dict) -> list[Row]:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--repeats", type=int, default=40, help="timed shrinks per configuration (median reported)")
+    ap.add_argument("--repeats", type=int, default=200, help="timed shrinks per configuration (median reported)")
     ap.add_argument("--demo", action="store_true", help="also time `lissnas-bench demo` (about a minute)")
     ap.add_argument("--quick", action="store_true", help="only the default configuration")
     add_json_arg(ap)
