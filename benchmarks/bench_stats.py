@@ -1,7 +1,7 @@
 """Paired tests of a results folder's rebuild: ``experiments.stats.paired_tests`` with our ``wilcoxon_p`` against
 the same tests through ``scipy.stats.wilcoxon`` itself, on the cells of ``examples/compare_demo.yaml`` at 10 seeds.
 
-    python benchmarks/bench_stats.py [--seeds 10] [--json PATH]
+    python benchmarks/bench_stats.py [--seeds 10] [--repeats 3] [--json PATH]
 
 At 10 seeds most comparisons have ties or zero differences (a recall of 1.0 on both sides, equal spend), so SciPy
 takes its exact permutation test over the 2**10 sign flips with a statistic it does not vectorise; ours runs the
@@ -49,6 +49,7 @@ def main() -> None:
     add_json_arg(ap)
     args = ap.parse_args()
 
+    import numpy as np
     import pandas as pd
     import yaml
 
@@ -78,8 +79,6 @@ def main() -> None:
     same = tables["ours"].equals(tables["scipy"])
     if not same:
         raise SystemExit("wilcoxon_p and scipy.stats.wilcoxon gave different tables")
-    import numpy as np
-
     table = tables["ours"]
     o, s = statistics.median(times["ours"]), statistics.median(times["scipy"])
     rows = [

@@ -144,14 +144,21 @@ def _load_table(path, n: int) -> tuple[np.ndarray, np.ndarray] | None:
     if z is None:
         return None
     indptr, indices = z.get("indptr"), z.get("indices")
-    ok = (indptr is not None and indices is not None and indptr.dtype == np.int64 and indices.dtype == np.int32
-          and indptr.shape == (n + 1,) and indices.ndim == 1 and indptr[0] == 0 and indptr[-1] == len(indices)
-          and bool((np.diff(indptr) >= 0).all()) and (not len(indices) or (0 <= indices.min() and
-                                                                             indices.max() < n)))
-    if not ok:
+    if not _valid_table(indptr, indices, n):
         _log.warning("%s does not hold a neighbour table of %d rows; recomputing it", path, n)
         return None
     return indptr, indices.astype(np.int64)
+
+
+def _valid_table(indptr, indices, n: int) -> bool:
+    """CSR arrays of ``n`` rows, in the dtypes ``_save_table`` writes, pointing at rows ``0..n-1``."""
+    if indptr is None or indices is None or indptr.dtype != np.int64 or indices.dtype != np.int32:
+        return False
+    if indptr.shape != (n + 1,) or indices.ndim != 1 or indptr[0] != 0 or indptr[-1] != len(indices):
+        return False
+    if not (np.diff(indptr) >= 0).all():
+        return False
+    return not len(indices) or (0 <= int(indices.min()) and int(indices.max()) < n)
 
 
 def _save_table(path, indptr: np.ndarray, indices: np.ndarray) -> None:

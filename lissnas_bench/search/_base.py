@@ -252,13 +252,16 @@ class SearchState:
             return cand[rng.permutation(len(cand))]
         return cand[rng.choice(len(cand), size=int(n), replace=False)]
 
+    def _graph(self, radius: int) -> NeighbourRows:
+        graph = self._graphs.get(radius)
+        if graph is None:
+            graph = self._graphs[radius] = neighbour_graph(self.bench, radius)
+        return graph
+
     def neighbour_list(self, row: int) -> list[int]:
         """``neighbours(row).tolist()`` (radius 1), straight from a whole table when the benchmark has one: an
         evolution keeps its own list per parent, so this state's cache would only be a second copy."""
-        graph = self._graphs.get(1)
-        if graph is None:
-            graph = self._graphs[1] = neighbour_graph(self.bench, 1)
-        csr = graph.csr(self.bench)
+        csr = self._graph(1).csr(self.bench)
         if csr is None:
             return self.neighbours(row).tolist()
         every = csr[1][csr[0][row]:csr[0][row + 1]]
@@ -269,9 +272,7 @@ class SearchState:
         key = (int(row), int(radius))
         out = self._nbr_cache.get(key)
         if out is None:
-            graph = self._graphs.get(key[1])
-            if graph is None:
-                graph = self._graphs[key[1]] = neighbour_graph(self.bench, key[1])
+            graph = self._graph(key[1])
             if self.size <= PREFETCH_DOMAIN and not self._prefetched.get(key[1]):
                 # a small domain is visited all over (evolution re-proposes its members for thousands of
                 # generations): one broadcast call for every member is much cheaper than one call per member

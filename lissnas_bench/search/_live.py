@@ -179,6 +179,10 @@ class LiveSearchState:
             return self.domain.sample(m, rng, replace=True)
         return self.domain.sample(m, rng)
 
+    def neighbour_list(self, row: int) -> list[int]:
+        """``neighbours(row).tolist()`` (``SearchState.neighbour_list``)."""
+        return self.neighbours(row).tolist()
+
     def neighbours(self, row: int, radius: int = 1) -> np.ndarray:
         """Rows of the radius-``radius`` neighbours of ``row`` inside the domain (sorted by row)."""
         key = (int(row), int(radius))

@@ -113,7 +113,7 @@ class RegularizedEvolution(Optimizer):
         nbrs, stale, generations, fresh, repeats = {}, 0, 0, 0, 0
         pop_rows, pop_vals = list(pop_rows), list(pop_vals)  # ten entries: a list's del [0] beats a deque's index
         u32, pos, limit = _reload(draws, size)
-        done, neighbour_list = state.done, _lister(state)  # done changes only when a new architecture is queried
+        done, neighbour_list = state.done, state.neighbour_list  # done changes only when a new row is queried
         while not done:
             n = len(pop_rows)
             best_i = -1  # the tournament's winner: `size` members drawn with replacement, the first among equals
@@ -167,11 +167,6 @@ class RegularizedEvolution(Optimizer):
             generations += 1
         _settle(draws, pos)
         return generations, fresh, repeats
-
-
-def _lister(state):
-    """``row -> list of its neighbour rows inside the domain`` for ``state`` (a live state has no table)."""
-    return getattr(state, "neighbour_list", None) or (lambda row: state.neighbours(row).tolist())
 
 
 def _settle(draws: BoundedDraws, pos: int) -> None:
